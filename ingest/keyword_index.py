@@ -1,0 +1,131 @@
+"""The persisted keyword side of hybrid search: BM25 (bm25s, sparse matrices) over every chunk.
+
+Built at ingest, saved atomically (a new folder, then an atomic switch of a pointer file), and
+loaded by the assistant, which reloads it when the pointer changes, so several API workers and a
+concurrent ingest always see a whole index. Tokens are accent-folded and cut to a 6-character
+prefix: a crude stemmer that works alike for English and for the inflected Baltic, Finnic and
+Polish forms ("pasitraukė" / "pasitraukti"), where the English-only embedding model is weak."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import unicodedata
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_PREFIX = 6
+_STOPWORDS = frozenset(
+    "a an and are as at be by did do does for from had has have how in into is it its of on or that the their "
+    "there these this to was were what when where which who whom why will with would".split()
+)
+_POINTER = "keyword.json"
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: 'Šakalienė' -> 'sakaliene'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ł", "l")
+
+
+def tokenize(text: str) -> list[str]:
+    tokens = []
+    for word in _WORD.findall(fold(text)):
+        if word in _STOPWORDS:
+            continue
+        tokens.append(word if word.isdigit() else word[:_PREFIX])
+    return tokens
+
+
+class KeywordIndex:
+    def __init__(self, ids: list[str], bm25, fingerprint: str):
+        self.ids = ids
+        self.bm25 = bm25
+        self.fingerprint = fingerprint
+        self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Iterable[str], fingerprint: str) -> KeywordIndex:
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        corpus = [tokenize(t) or ["∅"] for t in texts]
+        if corpus:
+            bm25.index(corpus, show_progress=False)
+        return cls(list(ids), bm25 if corpus else None, fingerprint)
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k (chunk id, BM25 score), restricted to `allowed` ids when filters apply."""
+        tokens = [t for t in tokenize(query) if self.bm25 is not None and t in self.bm25.vocab_dict]
+        if not tokens:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        if allowed is not None:
+            mask = np.zeros(len(self.ids), dtype=bool)
+            for chunk_id in allowed:
+                if (i := self._position.get(chunk_id)) is not None:
+                    mask[i] = True
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(self.ids))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        ranked = sorted(top, key=lambda i: -scores[i])
+        return [(self.ids[i], float(scores[i])) for i in ranked if scores[i] > 0]
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        name = f"keyword-{uuid.uuid4().hex[:12]}"
+        tmp = directory / f".{name}.tmp"
+        tmp.mkdir()
+        if self.bm25 is not None:
+            self.bm25.save(str(tmp), show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps({"ids": self.ids, "fingerprint": self.fingerprint}))
+        os.replace(tmp, directory / name)
+        old = read_pointer(directory)
+        atomic_write_text(directory / _POINTER, json.dumps({"current": name, "fingerprint": self.fingerprint}))
+        if old and old != name:
+            shutil.rmtree(directory / old, ignore_errors=True)
+        for stale in directory.glob(".keyword-*.tmp"):  # left by a killed ingest
+            shutil.rmtree(stale, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> KeywordIndex | None:
+        import bm25s
+
+        name = read_pointer(directory)
+        if not name or not (directory / name).is_dir():
+            return None
+        folder = directory / name
+        meta = json.loads((folder / "ids.json").read_text())
+        bm25 = bm25s.BM25.load(str(folder), show_progress=False) if (folder / "params.index.json").exists() else None
+        return cls(meta["ids"], bm25, meta["fingerprint"])
+
+
+def read_pointer(directory: Path) -> str | None:
+    try:
+        return json.loads((directory / _POINTER).read_text())["current"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def pointer_fingerprint(directory: Path) -> str | None:
+    try:
+        return json.loads((directory / _POINTER).read_text())["fingerprint"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write-then-rename: a reader or a kill -9 never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

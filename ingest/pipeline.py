@@ -1,0 +1,222 @@
+"""Ingest files into the store: load, split, embed only what is new, upsert, prune, index.
+
+Idempotent and incremental: chunk ids are content hashes, so an unchanged corpus embeds and
+writes nothing; a changed file embeds only its changed passages and drops its stale ones; a file
+gone from an ingested folder takes its chunks with it. One bad file is reported and skipped."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from filelock import FileLock
+from tqdm import tqdm
+
+from desk.errors import LoadError
+from desk.settings import Settings
+from ingest.documents import Chunk
+from ingest.embedders import get_embedder
+from ingest.keyword_index import KeywordIndex, pointer_fingerprint
+from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.manifest import Entry, Manifest
+from ingest.source_texts import SourceTexts
+from ingest.splitter import split
+from ingest.store import ChromaChunkStore, ChunkStore
+
+SKIPPED_NAMES = {"README.md"}  # a folder's README describes the corpus; it is not a source
+
+
+@dataclass
+class FileFailure:
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestSummary:
+    store: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[FileFailure] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_removed: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+    source_ids: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.failed else 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def fingerprint(chunk_ids: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(chunk_ids)).encode()).hexdigest()[:32]
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, store: ChunkStore | None = None):
+        self.settings = settings
+        self.index_dir = settings.index_dir
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.store = store or ChromaChunkStore(settings, get_embedder(settings))
+        self.texts = SourceTexts(self.index_dir)
+        # One writer at a time per store folder (API uploads and a CLI ingest may overlap).
+        self.lock = FileLock(str(self.index_dir / "ingest.lock"))
+
+    def run(self, paths: Sequence[Path], prune: bool = True, progress: bool = False) -> IngestSummary:
+        started = time.perf_counter()
+        summary = IngestSummary(store=self.settings.chroma_url or str(self.settings.store))
+        with self.lock:
+            manifest = Manifest.load(self.index_dir)
+            in_store = self.store.ids()
+            files, folders = self._discover(paths, summary)
+            seen: dict[str, str] = {}
+            bar = tqdm(files, desc="files", unit="file", disable=not progress, leave=False)
+            for path in bar:
+                bar.set_postfix_str(path.name[-40:])
+                self._ingest_file(path, manifest, in_store, seen, summary, progress)
+            if prune:
+                self._prune(manifest, folders, seen, summary)
+            orphans = self.store.ids() - manifest.chunk_ids()
+            if orphans:  # left by a killed run, or written by hand: the store must equal the manifest
+                self.store.delete(orphans)
+            self._refresh_keyword_index(manifest)
+            summary.chunks_total = len(manifest.chunk_ids())
+        summary.seconds = round(time.perf_counter() - started, 3)
+        return summary
+
+    def remove(self, source_id: str) -> bool:
+        """Delete one source and its chunks; True if it existed."""
+        with self.lock:
+            manifest = Manifest.load(self.index_dir)
+            entry = manifest.entries.pop(source_id, None)
+            if entry is None:
+                return False
+            self.store.delete(entry.chunk_ids)
+            self.texts.delete(source_id)
+            manifest.save()
+            self._refresh_keyword_index(manifest)
+            return True
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _discover(self, paths: Sequence[Path], summary: IngestSummary) -> tuple[list[Path], list[Path]]:
+        files: list[Path] = []
+        folders: list[Path] = []
+        for raw in paths:
+            path = Path(raw).resolve()
+            if path.is_dir():
+                folders.append(path)
+                files.extend(
+                    p
+                    for p in sorted(path.rglob("*"))
+                    if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and p.name not in SKIPPED_NAMES
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            elif path.is_file():
+                files.append(path)
+            else:
+                summary.failed.append(FileFailure(str(raw), "no such file or folder"))
+        return files, folders
+
+    def _ingest_file(self, path: Path, manifest: Manifest, in_store: set[str], seen: dict[str, str],
+                     summary: IngestSummary, progress: bool) -> None:
+        key = str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            summary.failed.append(FileFailure(key, f"cannot read file ({exc.strerror})"))
+            return
+        digest = hashlib.sha256(data).hexdigest()
+        previous = manifest.by_path(key)
+        if previous and previous.sha256 == digest and set(previous.chunk_ids) <= in_store and self.texts.exists(previous.source_id):
+            seen[previous.source_id] = key
+            summary.unchanged += 1
+            return
+        try:
+            document = load(path, data)
+        except LoadError as exc:
+            if previous:  # keep what the file said last time rather than losing it
+                seen[previous.source_id] = key
+            summary.failed.append(FileFailure(key, exc.reason))
+            return
+        source_id = document.meta.id
+        other = seen.get(source_id) or (manifest.entries[source_id].path if source_id in manifest.entries else None)
+        if other and other != key and (source_id in seen or Path(other).exists()):
+            summary.failed.append(FileFailure(key, f"source id {source_id!r} is already used by {other}; give this file another id"))
+            return
+        seen[source_id] = key
+        chunks = split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars)
+        old_entry = manifest.entries.get(source_id)
+        if previous and previous.source_id != source_id:  # the file's id changed: drop the old source
+            self._drop(manifest, previous.source_id, summary)
+        old_ids = set(old_entry.chunk_ids) if old_entry else set()
+        new_chunks = [c for c in chunks if c.id not in in_store]
+        kept = [c for c in chunks if c.id in in_store]
+        self._embed_and_add(new_chunks, progress)
+        self.store.update_metadata(kept)
+        stale = old_ids - {c.id for c in chunks}
+        self.store.delete(stale)
+        in_store.update(c.id for c in new_chunks)
+        in_store.difference_update(stale)
+        self.texts.save(document)
+        manifest.entries[source_id] = Entry(
+            source_id=source_id,
+            path=key,
+            sha256=digest,
+            chunk_ids=[c.id for c in chunks],
+            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            title=document.meta.title,
+        )
+        manifest.save()
+        summary.source_ids.append(source_id)
+        summary.chunks_embedded += len(new_chunks)
+        summary.chunks_removed += len(stale)
+        if old_entry:
+            summary.updated += 1
+        else:
+            summary.added += 1
+
+    def _embed_and_add(self, chunks: list[Chunk], progress: bool) -> None:
+        if not chunks:
+            return
+        batch = self.settings.embedding_batch_size * 4
+        with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress, leave=False) as bar:
+            for i in range(0, len(chunks), batch):
+                part = chunks[i : i + batch]
+                self.store.add(part)
+                bar.update(len(part))
+
+    def _prune(self, manifest: Manifest, folders: list[Path], seen: dict[str, str], summary: IngestSummary) -> None:
+        for source_id, entry in list(manifest.entries.items()):
+            inside = any(Path(entry.path).is_relative_to(folder) for folder in folders)
+            if inside and source_id not in seen:
+                self._drop(manifest, source_id, summary)
+                summary.removed += 1
+
+    def _drop(self, manifest: Manifest, source_id: str, summary: IngestSummary) -> None:
+        entry = manifest.entries.pop(source_id)
+        self.store.delete(entry.chunk_ids)
+        self.texts.delete(source_id)
+        summary.chunks_removed += len(entry.chunk_ids)
+        manifest.save()
+
+    def _refresh_keyword_index(self, manifest: Manifest) -> None:
+        wanted = fingerprint(manifest.chunk_ids())
+        if pointer_fingerprint(self.index_dir) == wanted:
+            return
+        ids: list[str] = []
+        texts: list[str] = []
+        for page_ids, page_texts in self.store.iter_texts():
+            ids.extend(page_ids)
+            texts.extend(page_texts)
+        KeywordIndex.build(ids, texts, wanted).save(self.index_dir)

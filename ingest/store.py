@@ -1,0 +1,191 @@
+"""The chunk store: a protocol any backend satisfies, and its Chroma implementation.
+
+Chroma runs embedded (`PersistentClient` on the store folder) by default, or as a server
+(`HttpClient`) when a URL is configured. Vectors always come from our embedder, passed on every
+open, so Chroma never falls back to its own default model (which would try to download)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+from langchain_core.embeddings import Embeddings
+
+from desk.errors import ConfigError, StoreMissing, StoreUnavailable
+from desk.settings import Settings
+from ingest.documents import Chunk
+
+Where = dict[str, Any]
+
+
+class ChunkStore(Protocol):
+    """What ingest writes and the assistant reads. Contract tests in tests/ingest/test_store.py
+    run against every implementation."""
+
+    def count(self) -> int: ...
+
+    def ids(self) -> set[str]: ...
+
+    def add(self, chunks: Sequence[Chunk]) -> None: ...
+
+    def update_metadata(self, chunks: Sequence[Chunk]) -> None: ...
+
+    def delete(self, ids: Iterable[str]) -> None: ...
+
+    def get(self, ids: Sequence[str]) -> list[Chunk]: ...
+
+    def iter_texts(self, batch: int = 1000) -> Iterator[tuple[list[str], list[str]]]: ...
+
+    def search(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]: ...
+
+    def heartbeat(self) -> None: ...
+
+
+class ChromaChunkStore:
+    def __init__(self, settings: Settings, embedder: Embeddings, create: bool = True):
+        from langchain_chroma import Chroma
+
+        self.settings = settings
+        self.embedder = embedder
+        self.client = make_client(settings, create=create)
+        model = getattr(embedder, "name", type(embedder).__name__)
+        try:
+            if not create and settings.collection not in {c.name for c in self.client.list_collections()}:
+                raise StoreMissing(
+                    f"no collection {settings.collection!r} in the store at {describe(settings)}; "
+                    "build it with `python -m ingest corpus` (or `make run`)"
+                )
+            self.vectors = Chroma(
+                client=self.client,
+                collection_name=settings.collection,
+                embedding_function=embedder,
+                collection_configuration={"hnsw": {"space": "cosine"}},
+                collection_metadata={"embedding_model": model},
+            )
+            stored_model = (self.vectors._collection.metadata or {}).get("embedding_model")
+        except StoreMissing:
+            raise
+        except Exception as exc:  # chromadb raises many types for a broken or absent store
+            raise _unavailable(settings, exc) from exc
+        if stored_model and stored_model != model:
+            raise ConfigError(
+                f"the store at {describe(settings)} holds vectors of {stored_model}, not {model}; "
+                "rebuild it into an empty store folder or set DESK_EMBEDDING_MODEL back"
+            )
+
+    @property
+    def _collection(self):
+        return self.vectors._collection
+
+    def count(self) -> int:
+        return self._guard(self._collection.count)
+
+    def ids(self) -> set[str]:
+        out: set[str] = set()
+        offset, page = 0, 5000
+        while True:
+            batch = self._guard(lambda: self._collection.get(include=[], limit=page, offset=offset))["ids"]
+            out.update(batch)
+            if len(batch) < page:
+                return out
+            offset += page
+
+    def add(self, chunks: Sequence[Chunk]) -> None:
+        if chunks:
+            self._guard(
+                lambda: self.vectors.add_texts(
+                    texts=[c.embedding_text() for c in chunks],
+                    metadatas=[c.to_metadata() for c in chunks],
+                    ids=[c.id for c in chunks],
+                )
+            )
+
+    def update_metadata(self, chunks: Sequence[Chunk]) -> None:
+        """Refresh spans of unchanged passages in a changed file, without re-embedding."""
+        if chunks:
+            self._guard(lambda: self._collection.update(ids=[c.id for c in chunks], metadatas=[c.to_metadata() for c in chunks]))
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), 5000):
+            self._guard(lambda part=ids[i : i + 5000]: self._collection.delete(ids=part))
+
+    def get(self, ids: Sequence[str]) -> list[Chunk]:
+        if not ids:
+            return []
+        found = self._guard(lambda: self._collection.get(ids=list(ids), include=["metadatas"]))
+        by_id = {i: Chunk.from_metadata(m) for i, m in zip(found["ids"], found["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def iter_texts(self, batch: int = 1000) -> Iterator[tuple[list[str], list[str]]]:
+        """All (ids, embedded texts) in pages: what the keyword index is built from."""
+        offset = 0
+        while True:
+            page = self._guard(lambda: self._collection.get(include=["documents"], limit=batch, offset=offset))
+            if page["ids"]:
+                yield page["ids"], page["documents"]
+            if len(page["ids"]) < batch:
+                return
+            offset += batch
+
+    def search(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
+        hits = self._guard(
+            lambda: self.vectors.similarity_search_by_vector_with_relevance_scores(list(vector), k=k, filter=where or None)
+        )
+        return [(Chunk.from_metadata(doc.metadata), float(score)) for doc, score in hits]
+
+    def heartbeat(self) -> None:
+        self._guard(self.client.heartbeat)
+
+    def _guard(self, call):
+        try:
+            return call()
+        except (StoreMissing, ConfigError):
+            raise
+        except Exception as exc:
+            raise _unavailable(self.settings, exc) from exc
+
+
+def make_client(settings: Settings, create: bool = True):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ConfigError(f"DESK_CHROMA_URL {settings.chroma_url!r} is not an http(s) URL")
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        if not create and not (settings.store / "chroma.sqlite3").is_file():
+            raise StoreMissing(
+                f"no store at {settings.store}; build it with `python -m ingest corpus --store {settings.store}` (or `make run`)"
+            )
+        settings.store.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.store), settings=chroma_settings)
+    except (ConfigError, StoreMissing):
+        raise
+    except Exception as exc:
+        raise _unavailable(settings, exc) from exc
+
+
+def describe(settings: Settings) -> str:
+    return settings.chroma_url or str(settings.store)
+
+
+def _unavailable(settings: Settings, exc: Exception) -> StoreUnavailable | StoreMissing:
+    if settings.chroma_url:
+        return StoreUnavailable(
+            f"the Chroma server at {settings.chroma_url} is not reachable ({type(exc).__name__}: {exc}); "
+            "start it (`chroma run --path DIR`) or unset DESK_CHROMA_URL to use the embedded store"
+        )
+    return StoreMissing(
+        f"the store at {settings.store} can't be opened ({type(exc).__name__}: {exc}); "
+        f"it may be corrupt: move it aside and rebuild with `python -m ingest corpus --store {settings.store}`"
+    )
