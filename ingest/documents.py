@@ -59,6 +59,11 @@ class Chunk:
     end: int
     heading: str
     sentences: tuple[tuple[int, int], ...] = field(default=())
+    language: str = ""  # the passage's own language: a Latvian source's English summary is "en"
+
+    @property
+    def lang(self) -> str:
+        return self.language or self.source.language
 
     @property
     def id(self) -> str:
@@ -91,6 +96,7 @@ class Chunk:
             "end": self.end,
             "sentences": json.dumps(self.sentences),
             "chunk_text": self.text,
+            "lang": self.lang,
         }
         for country in meta.countries:
             flat[f"country_{country.lower()}"] = True
@@ -116,6 +122,7 @@ class Chunk:
             end=int(metadata["end"]),
             heading=metadata.get("heading", ""),
             sentences=tuple(tuple(s) for s in json.loads(metadata.get("sentences") or "[]")),
+            language=metadata.get("lang", ""),
         )
 
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from desk.errors import ConfigError
@@ -31,6 +32,12 @@ class Embedder(Protocol):
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
 
     def embed_query(self, text: str) -> list[float]: ...
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
 
 class SentenceTransformerEmbedder(Embeddings):
@@ -64,11 +71,46 @@ class SentenceTransformerEmbedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return self.encode([text])[0].tolist()
 
-    def encode(self, texts: list[str]):
-        """Numpy array of normalised vectors; the hot path for reranking avoids list round-trips."""
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Normalised vectors as one array; the query path avoids list round-trips."""
         return self._model.encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
         )
+
+    def embed_passages(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors and, from the same forward pass, one vector per sentence span.
+
+        A sentence vector is the mean of the passage's contextual token vectors inside the span
+        ("late chunking"): sentence-level evidence scoring at query time then costs no model
+        call, and ingest no second pass. Text past the model's window falls back to the passage
+        vector."""
+        import torch
+
+        model = self._model
+        passages = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((0, passages.shape[1]), dtype=np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for b in range(0, len(order), self.batch_size):
+            batch = order[b : b + self.batch_size]
+            features = model.tokenizer(
+                [texts[i] for i in batch], padding=True, truncation=True, max_length=model.max_seq_length,
+                return_offsets_mapping=True, return_tensors="pt",
+            )
+            offsets = features.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                output = model.forward(dict(features))
+            tokens = output["token_embeddings"].numpy()
+            mask = features["attention_mask"].numpy().astype(bool)
+            for row, i in enumerate(batch):
+                passages[i] = output["sentence_embedding"][row].numpy()
+                vectors = []
+                for start, end in spans[i]:
+                    inside = mask[row] & (offsets[row, :, 0] >= start) & (offsets[row, :, 1] <= end) & (offsets[row, :, 1] > offsets[row, :, 0])
+                    vector = tokens[row][inside].mean(axis=0) if inside.any() else passages[i]
+                    vectors.append(vector / (np.linalg.norm(vector) or 1.0))
+                if vectors:
+                    sentences[i] = np.asarray(vectors, dtype=np.float32)
+        return passages, sentences
 
 
 def _resolve_model_path(model: str) -> str:

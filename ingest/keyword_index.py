@@ -21,11 +21,27 @@ import numpy as np
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PREFIX = 6
+# Function and question words of the corpus languages (folded): they carry no topic, and in a
+# question ("how many", "kiedy", "milloin") they would otherwise dilute the topic terms.
 _STOPWORDS = frozenset(
-    "a an and are as at be by did do does for from had has have how in into is it its of on or that the their "
-    "there these this to was were what when where which who whom why will with would".split()
+    # en
+    "a an and any are as at be been by can could did do does for from give given had has have how if in into is "
+    "it its many may might much of on or out said say says so some such than that the their them then there these "
+    "they this those to take took was were what when where whether which while who whom whose why will with would "
+    # lt
+    "ar bei buvo del ir is iki ka kad kada kaip kas kiek kur kuri kuris nuo pagal per su tai tas uz "
+    # lv
+    "ar bija cik ir ka kad kas kura kura kuru kurs ko no par pec saskana tika un uz "
+    # et
+    "ja kas kes kui millal mis mitu oli on selle see ning poolt pohjal "
+    # pl
+    "a czy dla do i ile jak jaki jest kiedy ktora ktore ktory na nie o od po przez sie to w wedlug z za ze "
+    # fi
+    "ja jos kuka kuinka miksi milloin mika mina minka mita miten on oli se sen siita etta".split()
 )
 _POINTER = "keyword.json"
+# Part of the index fingerprint: changing the tokenizer makes the next ingest rebuild the index.
+TOKENIZER_VERSION = "2"
 
 
 def fold(text: str) -> str:
@@ -39,8 +55,16 @@ def tokenize(text: str) -> list[str]:
     for word in _WORD.findall(fold(text)):
         if word in _STOPWORDS:
             continue
-        tokens.append(word if word.isdigit() else word[:_PREFIX])
+        tokens.append(word if word.isdigit() else _stem(word))
     return tokens
+
+
+def _stem(word: str) -> str:
+    # A plural or third-person "-s" on a short word ("acts", "runs") would otherwise keep it
+    # apart from its base form, which longer words lose anyway by the prefix cut.
+    if len(word) <= _PREFIX and len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word[:_PREFIX]
 
 
 class KeywordIndex:
@@ -49,6 +73,28 @@ class KeywordIndex:
         self.bm25 = bm25
         self.fingerprint = fingerprint
         self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
+        self._idf = self._document_frequencies()
+
+    def _document_frequencies(self) -> dict[str, float]:
+        """Inverse document frequency per token, for weighting query terms when reranking."""
+        if self.bm25 is None:
+            return {}
+        indptr = np.asarray(self.bm25.scores["indptr"])
+        df = np.diff(indptr)
+        n = max(len(self.ids), 1)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        return {token: float(idf[i]) for token, i in self.bm25.vocab_dict.items() if i < len(idf)}
+
+    def idf(self, token: str) -> float:
+        """Weight of a token; unknown tokens get the weight of the rarest ones."""
+        return self._idf.get(token, self.max_idf)
+
+    @property
+    def max_idf(self) -> float:
+        return float(np.log(1 + (len(self.ids) + 0.5) / 0.5)) if self.ids else 1.0
+
+    def knows(self, token: str) -> bool:
+        return token in self._idf
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Iterable[str], fingerprint: str) -> KeywordIndex:
@@ -129,3 +175,24 @@ def atomic_write_text(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+class LiveKeywordIndex:
+    """The current keyword index of a store folder, reloaded when an ingest (in this process or
+    another) switches the pointer; a stat() per query is the whole cost of staying current."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._index: KeywordIndex | None = None
+        self._stamp: tuple[float, int] | None = None
+
+    def get(self) -> KeywordIndex | None:
+        try:
+            stat = (self.directory / _POINTER).stat()
+            stamp = (stat.st_mtime, stat.st_ino)
+        except OSError:
+            return None
+        if stamp != self._stamp:
+            self._index = KeywordIndex.load(self.directory)
+            self._stamp = stamp
+        return self._index

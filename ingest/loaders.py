@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 
 from desk.errors import LoadError, UnsupportedFileType
+from ingest import language
 from ingest.documents import COUNTRIES, SourceDocument, SourceMeta
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
-LANGUAGES = ("en", "lt", "lv", "et", "pl", "fi", "ro")
 
 
 def load(path: Path, data: bytes | None = None, name: str | None = None) -> SourceDocument:
@@ -37,7 +37,12 @@ def load(path: Path, data: bytes | None = None, name: str | None = None) -> Sour
     if not data.strip():
         raise LoadError(str(path), "file is empty")
     _check_content_matches(path, suffix, data)
-    title, text, meta = loader(path, data)
+    try:
+        title, text, meta = loader(path, data)
+    except LoadError:
+        raise
+    except Exception as exc:  # a damaged file can fail deep inside pypdf/python-docx/zlib in many ways
+        raise LoadError(str(path), f"corrupt or unreadable {suffix[1:].upper()} file ({type(exc).__name__}: {exc})") from exc
     text = _normalise(text)
     if not text.strip():
         raise LoadError(str(path), "no text could be extracted (a scanned PDF or an empty document?)")
@@ -69,7 +74,7 @@ def _load_markdown(path: Path, data: bytes) -> tuple[str | None, str, dict]:
     if match:
         try:
             meta = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 2025-13-45
             raise LoadError(str(path), f"bad YAML front matter: {str(exc).splitlines()[0]}") from exc
         if not isinstance(meta, dict):
             raise LoadError(str(path), "bad YAML front matter: expected key: value pairs")
@@ -88,13 +93,17 @@ def _load_html(path: Path, data: bytes) -> tuple[str | None, str, dict]:
     soup = BeautifulSoup(data, "html.parser")
     for tag in soup(["script", "style", "nav", "footer", "header", "noscript", "form"]):
         tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     blocks: list[str] = []
     root = soup.body or soup
     for el in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "td"]):
         if el.find_parent(["li", "blockquote", "td"]) is not None and el.name in ("p",):
             continue
-        words = el.get_text(" ", strip=True)
+        # Inline tags join as a browser shows them ("<b>Convention</b>." -> "Convention."), not with
+        # a space at every tag boundary, which put "Convention ." into quoted citations.
+        words = " ".join(el.get_text().split())
         if not words:
             continue
         if el.name.startswith("h"):
@@ -175,13 +184,6 @@ def slugify(stem: str) -> str:
     return slug or "document"
 
 
-def detect_language(text: str) -> str:
-    import py3langid
-
-    lang, _ = py3langid.classify(text[:4000])
-    return lang if lang in LANGUAGES else "en"
-
-
 def detect_countries(text: str) -> tuple[str, ...]:
     return tuple(c for c in COUNTRIES if c in text)
 
@@ -208,6 +210,6 @@ def _build_meta(name: Path, title: str | None, text: str, given: dict, path: Pat
         url=text_field("url"),
         kind=text_field("kind", "document") or "document",
         countries=tuple(countries) if countries is not None else detect_countries(text),
-        language=text_field("language") or detect_language(text),
+        language=text_field("language") or language.detect(text),
         completeness=text_field("completeness", "full") or "full",
     )

@@ -20,7 +20,7 @@ from desk.errors import LoadError
 from desk.settings import Settings
 from ingest.documents import Chunk
 from ingest.embedders import get_embedder
-from ingest.keyword_index import KeywordIndex, pointer_fingerprint
+from ingest.keyword_index import TOKENIZER_VERSION, KeywordIndex, pointer_fingerprint
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.manifest import Entry, Manifest
 from ingest.source_texts import SourceTexts
@@ -59,7 +59,8 @@ class IngestSummary:
 
 
 def fingerprint(chunk_ids: Iterable[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(chunk_ids)).encode()).hexdigest()[:32]
+    content = "\n".join([f"tokenizer {TOKENIZER_VERSION}", *sorted(chunk_ids)])
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
 class Ingestor:

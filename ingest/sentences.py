@@ -1,14 +1,19 @@
 """Sentence boundaries as character spans, on pysbd's rule-based segmenter.
 
-pysbd knows English abbreviations but not Polish or Baltic ones ("Dz. U. 2025 poz. 1514"), so a
-segment that starts in lower case or with a digit, or a very short one, is joined to its
-neighbour: a false join costs a slightly longer quote, a false split a wrong citation."""
+pysbd knows English abbreviations but not Polish or Baltic ones ("Dz. U. 2025 poz. 1514",
+"2025. gada 27. decembrī"), so a segment is joined to its neighbour when it starts in lower case,
+when it starts with a digit right after an abbreviation-like word ("poz.", "No."), or when the
+previous piece is very short: a false join costs a longer quote, a false split a wrong citation."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+import re
+
 import pysbd
+
+_ABBREVIATION_END = re.compile(r"(\b[^\W\d_]{1,4}|\d)\.$")
 
 _MIN_SENTENCE_CHARS = 12
 
@@ -43,9 +48,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _continues(text: str, previous: tuple[int, int], start: int) -> bool:
-    first = text[start]
-    if first.islower() or first.isdigit():
-        return True
     if "\n\n" in text[previous[1]:start]:
         return False
+    first = text[start]
+    if first.islower():
+        return True
+    if first.isdigit() and _ABBREVIATION_END.search(text[previous[0]:previous[1]]):
+        return True
     return previous[1] - previous[0] < _MIN_SENTENCE_CHARS

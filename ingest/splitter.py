@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
+from ingest import language
 from ingest.documents import Chunk, SourceDocument
 from ingest.sentences import sentence_spans
 
@@ -71,9 +72,11 @@ def _path(block: _Block) -> str:
 
 
 def _blocks(text: str) -> list[_Block]:
-    line_starts = [0]
-    for line in text.splitlines(keepends=True):
-        line_starts.append(line_starts[-1] + len(line))
+    # Lines as markdown-it counts them: only "\n" ends a line. str.splitlines() also breaks at
+    # form feeds, U+2028, NEL and other separators, which shifted every later span.
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    if line_starts[-1] < len(text):
+        line_starts.append(len(text))
     tokens = _parser().parse(text)
     h1_count = sum(1 for t in tokens if t.type == "heading_open" and t.tag == "h1")
     headings: list[tuple[int, str]] = []
@@ -143,6 +146,7 @@ def _make_chunks(document: SourceDocument, start: int, end: int, heading: str, m
         if groups[-1] and span[1] - groups[-1][0][0] > max_chars:
             groups.append([])
         groups[-1].append(span)
+    language = _passage_language(document, text[start:end])
     chunks = []
     for group in groups:
         if not group:
@@ -156,9 +160,19 @@ def _make_chunks(document: SourceDocument, start: int, end: int, heading: str, m
                 end=c_end,
                 heading=heading,
                 sentences=tuple((s - c_start, e - c_start) for s, e in group),
+                language=language,
             )
         )
     return chunks
+
+
+def _passage_language(document: SourceDocument, passage: str) -> str:
+    """Sources in other languages carry English parts (summary, metadata line); label each
+    passage so an English question is answered in English and a Latvian one in Latvian."""
+    own = document.meta.language
+    if own == "en":
+        return own
+    return language.detect(passage, among=(own, "en"), default=own)
 
 
 def _dedupe(chunks: list[Chunk]) -> list[Chunk]:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from desk.errors import ConfigError, StoreMissing, StoreUnavailable
@@ -25,9 +26,11 @@ class ChunkStore(Protocol):
 
     def count(self) -> int: ...
 
-    def ids(self) -> set[str]: ...
+    def ids(self, where: Where | None = None) -> set[str]: ...
 
     def add(self, chunks: Sequence[Chunk]) -> None: ...
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]: ...
 
     def update_metadata(self, chunks: Sequence[Chunk]) -> None: ...
 
@@ -37,7 +40,9 @@ class ChunkStore(Protocol):
 
     def iter_texts(self, batch: int = 1000) -> Iterator[tuple[list[str], list[str]]]: ...
 
-    def search(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]: ...
+    def search(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
+        """Up to k (chunk, cosine similarity) pairs, most similar first."""
+        ...
 
     def heartbeat(self) -> None: ...
 
@@ -64,6 +69,13 @@ class ChromaChunkStore:
                 collection_metadata={"embedding_model": model},
             )
             stored_model = (self.vectors._collection.metadata or {}).get("embedding_model")
+            # Sentence vectors live in a sibling collection: Chroma has one vector per record.
+            self._sentences = self.client.get_or_create_collection(
+                f"{settings.collection}_sentences",
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": model},
+            )
         except StoreMissing:
             raise
         except Exception as exc:  # chromadb raises many types for a broken or absent store
@@ -81,25 +93,48 @@ class ChromaChunkStore:
     def count(self) -> int:
         return self._guard(self._collection.count)
 
-    def ids(self) -> set[str]:
+    def ids(self, where: Where | None = None) -> set[str]:
         out: set[str] = set()
         offset, page = 0, 5000
         while True:
-            batch = self._guard(lambda: self._collection.get(include=[], limit=page, offset=offset))["ids"]
+            batch = self._guard(lambda: self._collection.get(where=where or None, include=[], limit=page, offset=offset))["ids"]
             out.update(batch)
             if len(batch) < page:
                 return out
             offset += page
 
     def add(self, chunks: Sequence[Chunk]) -> None:
-        if chunks:
-            self._guard(
-                lambda: self.vectors.add_texts(
-                    texts=[c.embedding_text() for c in chunks],
-                    metadatas=[c.to_metadata() for c in chunks],
-                    ids=[c.id for c in chunks],
-                )
-            )
+        """Embed and upsert. The embedded text is the passage in its title and heading context;
+        sentence spans are shifted by that prefix so each sentence gets its contextual vector."""
+        if not chunks:
+            return
+        texts = [c.embedding_text() for c in chunks]
+        spans = []
+        for chunk, text in zip(chunks, texts):
+            shift = len(text) - len(chunk.text)
+            spans.append([(shift + s, shift + e) for s, e in chunk.sentences])
+        vectors, sentence_vectors = self.embedder.embed_passages(texts, spans)
+        ids = [c.id for c in chunks]
+        self._guard(lambda: self._collection.upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=[c.to_metadata() for c in chunks]))
+        s_ids, s_vectors, s_meta = [], [], []
+        for chunk_id, vecs in zip(ids, sentence_vectors):
+            for i, vec in enumerate(vecs):
+                s_ids.append(f"{chunk_id}:{i}")
+                s_vectors.append(vec)
+                s_meta.append({"chunk_id": chunk_id, "i": i})
+        if s_ids:
+            self._guard(lambda: self._sentences.upsert(ids=s_ids, embeddings=np.asarray(s_vectors), metadatas=s_meta))
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        found = self._guard(
+            lambda: self._sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}}, include=["embeddings", "metadatas"])
+        )
+        grouped: dict[str, list[tuple[int, np.ndarray]]] = {}
+        for meta, vector in zip(found["metadatas"], found["embeddings"]):
+            grouped.setdefault(meta["chunk_id"], []).append((meta["i"], vector))
+        return {cid: np.asarray([v for _, v in sorted(items, key=lambda t: t[0])], dtype=np.float32) for cid, items in grouped.items()}
 
     def update_metadata(self, chunks: Sequence[Chunk]) -> None:
         """Refresh spans of unchanged passages in a changed file, without re-embedding."""
@@ -109,7 +144,9 @@ class ChromaChunkStore:
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         for i in range(0, len(ids), 5000):
-            self._guard(lambda part=ids[i : i + 5000]: self._collection.delete(ids=part))
+            part = ids[i : i + 5000]
+            self._guard(lambda: self._collection.delete(ids=part))
+            self._guard(lambda: self._sentences.delete(where={"chunk_id": {"$in": part}}))
 
     def get(self, ids: Sequence[str]) -> list[Chunk]:
         if not ids:
@@ -131,9 +168,11 @@ class ChromaChunkStore:
 
     def search(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
         hits = self._guard(
-            lambda: self.vectors.similarity_search_by_vector_with_relevance_scores(list(vector), k=k, filter=where or None)
+            lambda: self.vectors.similarity_search_by_vector_with_relevance_scores(np.asarray(vector, dtype=float).tolist(), k=k, filter=where or None)
         )
-        return [(Chunk.from_metadata(doc.metadata), float(score)) for doc, score in hits]
+        # langchain-chroma's "relevance scores" here are raw cosine distances (lower = closer);
+        # callers rank and weight by similarity, so return cosine similarity (higher = closer).
+        return [(Chunk.from_metadata(doc.metadata), 1.0 - float(distance)) for doc, distance in hits]
 
     def heartbeat(self) -> None:
         self._guard(self.client.heartbeat)
@@ -180,12 +219,13 @@ def describe(settings: Settings) -> str:
 
 
 def _unavailable(settings: Settings, exc: Exception) -> StoreUnavailable | StoreMissing:
+    reason = f"{type(exc).__name__}: {str(exc)[:200]}"
     if settings.chroma_url:
         return StoreUnavailable(
-            f"the Chroma server at {settings.chroma_url} is not reachable ({type(exc).__name__}: {exc}); "
+            f"the Chroma server at {settings.chroma_url} is not reachable ({reason}); "
             "start it (`chroma run --path DIR`) or unset DESK_CHROMA_URL to use the embedded store"
         )
     return StoreMissing(
-        f"the store at {settings.store} can't be opened ({type(exc).__name__}: {exc}); "
+        f"the store at {settings.store} can't be opened ({reason}); "
         f"it may be corrupt: move it aside and rebuild with `python -m ingest corpus --store {settings.store}`"
     )

@@ -1,0 +1,110 @@
+"""The assistant: condense → retrieve (hybrid + rerank) → generate → cite.
+
+`ask()` returns an Answer; `stream()` yields text increments and then the Answer. Citations are
+numbered in order of first use; each quotes the exact supporting sentence with its span in the
+source text, so any face can show and highlight it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from assistant.answer import Answer, AnswerSentence, Citation, Filters, Turn
+from assistant.conversation import condense
+from assistant.evidence import EvidenceScorer, ScoredSentence
+from assistant.generators import Draft, DraftSentence, GenerationInput, make_generator
+from assistant.query import analyse
+from assistant.retriever import HybridRetriever
+from desk.settings import Settings
+
+
+class Assistant:
+    def __init__(self, settings: Settings, retriever: HybridRetriever | None = None, generator=None):
+        self.settings = settings
+        self.retriever = retriever or HybridRetriever(settings=settings, k=settings.top_k)
+        self.scorer = EvidenceScorer(settings, self.retriever.store, self.retriever.keyword_index)
+        self.generator = generator or make_generator(settings, self.scorer, self.retriever.embedder)
+
+    def ask(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None) -> Answer:
+        answer = None
+        for item in self.stream(question, history, filters):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None) -> Iterator[str | Answer]:
+        started = time.perf_counter()
+        history = history or []
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        query = (self.generator.condense(question, history) if history else None) or condense(question, history)
+        timings["condense_ms"] = _ms(t)
+        analysis = analyse(query)
+        # The question's own wording decides language and answer type; the carried context
+        # only widens the search.
+        own = analyse(question)
+        analysis.language, analysis.answer_type = own.language, own.answer_type
+        candidates, vector = self.retriever.retrieve(query, filters=filters, analysis=analysis, timings=timings)
+        data = GenerationInput(analysis, vector, candidates, history, self.retriever.keyword_index.get())
+
+        t = time.perf_counter()
+        numbering: dict[tuple[str, int, int], Citation] = {}
+        sentences: list[AnswerSentence] = []
+        draft: Draft | None = None
+        for item in self.generator.stream(data):
+            if isinstance(item, Draft):
+                draft = item
+                break
+            sentence = self._cite(item, numbering)
+            sentences.append(sentence)
+            yield _render(sentence) if len(sentences) == 1 else " " + _render(sentence)
+        timings["generate_ms"] = _ms(t)
+        timings["total_ms"] = _ms(started)
+        assert draft is not None
+        yield Answer(
+            answer=" ".join(_render(s) for s in sentences),
+            abstained=draft.abstained,
+            sentences=sentences,
+            citations=sorted(numbering.values(), key=lambda c: c.n),
+            timings_ms=timings,
+            changes=draft.changes,
+            query=query,
+        )
+
+    def _cite(self, draft: DraftSentence, numbering: dict) -> AnswerSentence:
+        numbers = []
+        for evidence in draft.support:
+            key = (evidence.source_id, evidence.start, evidence.end)
+            if key not in numbering:
+                numbering[key] = _citation(len(numbering) + 1, evidence)
+            if numbering[key].n not in numbers:
+                numbers.append(numbering[key].n)
+        return AnswerSentence(text=draft.text, citations=numbers)
+
+
+def _citation(n: int, evidence: ScoredSentence) -> Citation:
+    chunk = evidence.candidate.chunk
+    meta = chunk.source
+    return Citation(
+        n=n,
+        source_id=meta.id,
+        title=meta.title,
+        publisher=meta.publisher,
+        date=meta.date,
+        url=meta.url,
+        heading=chunk.heading,
+        quote=evidence.text,
+        start=evidence.start,
+        end=evidence.end,
+        score=round(evidence.score, 4),
+    )
+
+
+def _render(sentence: AnswerSentence) -> str:
+    marks = "".join(f"[{n}]" for n in sentence.citations)
+    return f"{sentence.text} {marks}".strip() if marks else sentence.text
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)

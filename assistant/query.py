@@ -1,0 +1,119 @@
+"""What a question asks for, read without an LLM: its language, the kind of answer it wants
+(a date for "when", a number for "how many"), and the terms and names it turns on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ingest import language
+from ingest.keyword_index import fold, tokenize
+
+AnswerType = Literal["date", "number", "person", "reason", "yesno", "other"]
+
+# Cues in folded form (lower case, no diacritics), for the corpus languages.
+_TYPE_CUES: list[tuple[AnswerType, re.Pattern]] = [
+    ("date", re.compile(
+        r"\b(when|what date|which date|what day|which day|what year|which year|since when|until when|"
+        r"kada|kuria (diena|data)|kuriais metais|kad\b|kura datuma|kura diena|kuros gados|millal|mis kuupaeval|"
+        r"mis paeval|mis aastal|kiedy|ktorego dnia|w ktorym roku|od kiedy|milloin|mina paivana|mina vuonna|cand)\b")),
+    ("number", re.compile(
+        r"\b(how many|how much|what margin|by what margin|what share|what percentage|result of the vote|"
+        r"vote count|(result|outcome) of the (\w+ ){0,3}vote|how did (\w+ ){1,5}vote|deadline|time limit|how long|within what period|"
+        r"kiek|cik|mitu|kui palju|ile|kuinka monta|montako|paljonko|cati|cate)\b")),
+    ("person", re.compile(r"\b(who|whom|which official|which minister|kas pasirase|kto|kuka|kes)\b")),
+    ("reason", re.compile(r"\b(why|what justification|what reason|on what grounds|kodel|kapec|miks|dlaczego|miksi|de ce)\b")),
+    ("yesno", re.compile(r"^(is|are|can|could|does|do|did|was|were|has|have|had|may|must|czy|ar|kas|onko|vai)\b")),
+]
+
+_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"sausio|vasario|kovo|balandzio|geguzes|birzelio|liepos|rugpjucio|rugsejo|spalio|lapkricio|gruodzio|"
+    r"janvar\w*|februar\w*|mart\w*|april\w*|maij\w*|junij\w*|julij\w*|august\w*|septembr\w*|oktobr\w*|novembr\w*|decembr\w*|"
+    r"jaanuar\w*|veebruar\w*|marts\w*|aprill\w*|mai\w*|juuni\w*|juuli\w*|oktoob\w*|detsemb\w*|"
+    r"stycz\w*|lut\w*|marc\w*|kwiet\w*|maj\w*|czerw\w*|lip\w*|sierp\w*|wrze\w*|pazdz\w*|listopad\w*|grud\w*|"
+    r"tammikuu\w*|helmikuu\w*|maaliskuu\w*|huhtikuu\w*|toukokuu\w*|kesakuu\w*|heinakuu\w*|elokuu\w*|syyskuu\w*|lokakuu\w*|marraskuu\w*|joulukuu\w*"
+)
+_DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|(19|20)\d{{2}})")
+_NUMBER = re.compile(r"\b\d+([.,]\d+)?\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million)\b")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZĀ-Ž][\w’'-]+")
+
+COUNTRY_NAMES = {
+    "Lithuania": ("lithuania", "lietuva", "lietuvos", "litwa", "litwy", "liettua", "leedu", "lietuv"),
+    "Latvia": ("latvia", "latvija", "latvijas", "lotwa", "lotwy", "latvia", "lati"),
+    "Estonia": ("estonia", "eesti", "estija", "igaunija", "estonii", "viro"),
+    "Poland": ("poland", "polska", "polski", "lenkija", "polija", "puola", "poola"),
+    "Finland": ("finland", "suomi", "suomen", "suomija", "somija", "finlandia", "soome"),
+    "Ukraine": ("ukraine", "ukraina", "ukrainy", "ukrajina", "ukraine"),
+}
+
+
+@dataclass
+class QueryAnalysis:
+    text: str
+    language: str
+    answer_type: AnswerType
+    terms: list[str]
+    names: list[str]
+    countries: list[str] = field(default_factory=list)
+
+
+def analyse(text: str) -> QueryAnalysis:
+    folded = fold(text)
+    answer_type: AnswerType = "other"
+    for kind, pattern in _TYPE_CUES:
+        if pattern.search(folded):
+            answer_type = kind
+            break
+    countries = [c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)]
+    return QueryAnalysis(
+        text=text,
+        language=language.detect(text, among=("en", "lt", "lv", "et", "pl", "fi")),
+        answer_type=answer_type,
+        terms=tokenize(text),
+        names=_NAME.findall(text),
+        countries=countries,
+    )
+
+
+def has_date(text: str) -> bool:
+    return bool(_DATE.search(fold(text)))
+
+
+def has_number(text: str) -> bool:
+    return bool(_NUMBER.search(fold(text)))
+
+
+_FULL_DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}})")
+_COUNT = re.compile(r"\b\d+(?:[.,]\d+)?\b(?!\s*(?:-|–)?\s*\d)|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand)\b")
+
+
+def type_fit(answer_type: AnswerType, sentence: str, terms: list[str]) -> float:
+    """How well the sentence carries the kind of fact asked for, from 0 to 1: a full date for
+    "when" (a bare year counts half), a figure next to one of the question's terms for "how many"
+    ("66 members"), any figure at all counts half."""
+    folded = fold(sentence)
+    if answer_type == "date":
+        if _FULL_DATE.search(folded):
+            return 1.0
+        return 0.5 if has_date(sentence) else 0.0
+    if answer_type == "number":
+        words = folded.split()
+        stems = set(terms)
+        best = 0.0
+        for i, word in enumerate(words):
+            if _COUNT.fullmatch(word.strip(".,;:()")):
+                window = tokenize(" ".join(words[max(0, i - 4) : i + 5]))
+                best = max(best, 1.0 if stems & set(window) else 0.5)
+        return best
+    return 0.0
+
+
+def satisfies(answer_type: AnswerType, sentence: str) -> bool:
+    """Does the sentence carry the kind of fact the question asks for?"""
+    if answer_type == "date":
+        return has_date(sentence)
+    if answer_type == "number":
+        return has_number(sentence)
+    return True
