@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 120.0
     ollama_url: str = "http://127.0.0.1:11434"
     verify_min_similarity: float = Field(0.45, description="Least embedding similarity between a generated sentence and its cited passages")
+    verify_action: Literal["drop", "mark"] = Field("drop", description="What happens to a generated sentence no passage supports")
 
     # Serving -----------------------------------------------------------------------------
     host: str = "127.0.0.1"

@@ -41,15 +41,15 @@ class ExtractiveGenerator:
         analysis = data.analysis
         pool = [s for c in data.candidates for s in c.sentences if clean(s.text)]
         if not pool:
-            return self._abstain(analysis, [], "no passage matched the question")
+            return self.abstain(analysis, [], "no passage matched the question")
         pool = self._in_question_language(analysis, pool)
         pool.sort(key=lambda s: -s.score)
         best = pool[0]
         unknown = self._unknown_names(analysis, data)
         if unknown:
-            return self._abstain(analysis, pool, f"no source mentions {', '.join(unknown)}")
+            return self.abstain(analysis, pool, f"no source mentions {', '.join(unknown)}")
         if best.score < self.settings.abstain_threshold:
-            return self._abstain(analysis, pool, f"best evidence scored {best.score:.2f}, below {self.settings.abstain_threshold}")
+            return self.abstain(analysis, pool, f"best evidence scored {best.score:.2f}, below {self.settings.abstain_threshold}")
         weights = data.keyword_index.idf if data.keyword_index else (lambda t: 1.0)
         anchors = self._anchors(analysis, best, weights)
         pool = [s for s in pool if s is best or self._on_topic(s, anchors)]
@@ -159,7 +159,7 @@ class ExtractiveGenerator:
                 unknown.append(name)
         return unknown
 
-    def _abstain(self, analysis: QueryAnalysis, pool: list[ScoredSentence], reason: str) -> Draft:
+    def abstain(self, analysis: QueryAnalysis, pool: list[ScoredSentence], reason: str) -> Draft:
         lang = analysis.language
         sentences = [DraftSentence(ABSTAIN_MESSAGES.get(lang, ABSTAIN_MESSAGES["en"]), [])]
         nearest = pool[:1]
