@@ -79,6 +79,11 @@ class EvidenceScorer:
         for c in candidates:
             chunk = c.chunk
             context_terms = set(tokenize(f"{chunk.source.title} {chunk.heading}"))
+            passage_terms = set(tokenize(chunk.text)) | context_terms
+            # Lexical evidence counts at passage level too: the sentence that answers often
+            # doesn't repeat the question's words its neighbours carry ("justification" →
+            # "the security situation has deteriorated").
+            passage = sum(w for t, w in weights.items() if t in passage_terms) / total
             language_mismatch = chunk.lang != analysis.language
             c.sentences = []
             vectors = c.sentence_vectors
@@ -88,9 +93,9 @@ class EvidenceScorer:
                 lexical = sum(w for t, w in weights.items() if t in terms) / total
                 context = sum(w for t, w in weights.items() if t in context_terms and t not in terms) / total
                 semantic = float(vectors[i] @ query_vector) if vectors is not None and i < len(vectors) else float(c.dense or 0.0)
-                fit = type_fit(analysis.answer_type, text, analysis.terms)
+                fit = type_fit(analysis.answer_type, text, analysis.terms, analysis.focus)
                 typed = fit > 0
-                score = s.w_semantic * semantic + s.w_lexical * lexical + s.w_context * context
+                score = s.w_semantic * semantic + s.w_lexical * lexical + s.w_context * context + s.w_passage_terms * passage
                 score += s.w_type * fit - s.language_penalty * language_mismatch
                 c.sentences.append(
                     ScoredSentence(c, i, chunk.start + start, chunk.start + end, text, semantic, lexical, typed, score)

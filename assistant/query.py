@@ -37,6 +37,7 @@ _MONTHS = (
 )
 _DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|(19|20)\d{{2}})")
 _NUMBER = re.compile(r"\b\d+([.,]\d+)?\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million)\b")
+_COUNT_FOCUS = re.compile(r"\b(how many|how much|kiek|cik|mitu|ile|kuinka monta|montako)\s+((?:[^\W\d_]+\s*){1,4})")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZĀ-Ž][\w’'-]+")
 
 COUNTRY_NAMES = {
@@ -57,6 +58,7 @@ class QueryAnalysis:
     terms: list[str]
     names: list[str]
     countries: list[str] = field(default_factory=list)
+    focus: list[str] = field(default_factory=list)  # what "how many" counts: ["member"] in "how many Saeima members"
 
 
 def analyse(text: str) -> QueryAnalysis:
@@ -67,7 +69,10 @@ def analyse(text: str) -> QueryAnalysis:
             answer_type = kind
             break
     countries = [c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)]
+    focus_match = _COUNT_FOCUS.search(folded)
+    focus = tokenize(focus_match.group(2))[:3] if focus_match else []
     return QueryAnalysis(
+        focus=focus,
         text=text,
         language=language.detect(text, among=("en", "lt", "lv", "et", "pl", "fi")),
         answer_type=answer_type,
@@ -89,7 +94,7 @@ _FULL_DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}
 _COUNT = re.compile(r"\b\d+(?:[.,]\d+)?\b(?!\s*(?:-|–)?\s*\d)|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand)\b")
 
 
-def type_fit(answer_type: AnswerType, sentence: str, terms: list[str]) -> float:
+def type_fit(answer_type: AnswerType, sentence: str, terms: list[str], focus: list[str] | None = None) -> float:
     """How well the sentence carries the kind of fact asked for, from 0 to 1: a full date for
     "when" (a bare year counts half), a figure next to one of the question's terms for "how many"
     ("66 members"), any figure at all counts half."""
@@ -100,7 +105,7 @@ def type_fit(answer_type: AnswerType, sentence: str, terms: list[str]) -> float:
         return 0.5 if has_date(sentence) else 0.0
     if answer_type == "number":
         words = folded.split()
-        stems = set(terms)
+        stems = set(focus or terms)
         best = 0.0
         for i, word in enumerate(words):
             if _COUNT.fullmatch(word.strip(".,;:()")):

@@ -20,6 +20,7 @@ from ingest.sentences import sentence_spans
 # "**3.**", "**4(b)(i)**" (the corpus treaty), "3." / "(a)" / "a)" at the start of a block.
 _BOLD_LABEL = re.compile(r"^\*\*(\d+(?:\([a-z]+\))*)\.?\*\*")
 _NUMBER_LABEL = re.compile(r"^(\d{1,3})[.)]\s")
+_BYLINE = re.compile(r"^\*[^*\n][^\n]*\*$")
 _LETTER_LABEL = re.compile(r"^\(([a-z]|[ivx]{1,4})\)\s")
 
 
@@ -82,10 +83,12 @@ def _blocks(text: str) -> list[_Block]:
     headings: list[tuple[int, str]] = []
     blocks: list[_Block] = []
     current_number: str | None = None
+    after_title = False
     i = 0
     while i < len(tokens):
         token = tokens[i]
         if token.type == "heading_open":
+            after_title = token.tag == "h1"
             level = int(token.tag[1])
             title = tokens[i + 1].content.strip()
             headings = [(lv, t) for lv, t in headings if lv < level]
@@ -107,8 +110,13 @@ def _blocks(text: str) -> list[_Block]:
                     continue
                 start += segment.find(stripped)
                 end = start + len(stripped)
+                if after_title and _BYLINE.match(stripped):
+                    # An italic line right under the title is a byline (publisher · date ·
+                    # address): metadata every chunk already carries, never an answer.
+                    continue
                 label, current_number = _label(stripped, current_number)
                 blocks.append(_Block(start, end, tuple(t for _, t in headings), label))
+            after_title = False
             i = _close(tokens, i) + 1 if token.nesting == 1 else i + 1
             continue
         i += 1

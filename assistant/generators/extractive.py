@@ -20,9 +20,12 @@ from desk.settings import Settings
 from ingest.keyword_index import tokenize
 
 _FIGURE = re.compile(r"\b\d[\d,.]*\b")
+# Words that name the treaty itself: every passage is about it, so they never decide relevance.
+_GENERIC_TERMS = {"ottawa", "conven", "treaty", "articl", "state", "partie", "party", "un", "s"}
+_NAME_PASSAGES = 5  # how many of the best passages must, together, mention every name of the question
 _SIMILAR = 0.55  # content-word overlap above which two sentences say "the same thing"
-_SAME_PASSAGE_BONUS = 0.08
-_KEEP_RATIO = 0.7  # a further sentence must score at least this share of the best one
+_PASSAGE_RATIO = 0.6  # sentences of the best passage scoring at least this share of the best join it
+_KEEP_RATIO = 0.7  # a sentence of another passage must score at least this share of the best one
 
 
 class ExtractiveGenerator:
@@ -47,7 +50,7 @@ class ExtractiveGenerator:
         best = pool[0]
         unknown = self._unknown_names(analysis, data)
         if unknown:
-            return self.abstain(analysis, pool, f"no source mentions {', '.join(unknown)}")
+            return self.abstain(analysis, pool, f"none of the best-matching passages mentions {', '.join(unknown)}")
         if best.score < self.settings.abstain_threshold:
             return self.abstain(analysis, pool, f"best evidence scored {best.score:.2f}, below {self.settings.abstain_threshold}")
         weights = data.keyword_index.idf if data.keyword_index else (lambda t: 1.0)
@@ -70,7 +73,7 @@ class ExtractiveGenerator:
 
     @staticmethod
     def _on_topic(sentence: ScoredSentence, anchors: set[str]) -> bool:
-        return not anchors or bool(anchors & _context_terms(sentence))
+        return not anchors or bool(anchors & _passage_terms(sentence))
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -82,28 +85,24 @@ class ExtractiveGenerator:
         return pool
 
     def _select(self, analysis: QueryAnalysis, pool: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The best sentence with the on-topic rest of its passage, in reading order, then the
+        best sentences of other passages that add a term or a figure the answer lacks."""
         best = pool[0]
         wanted = set(analysis.terms)
-        chosen = [best]
-        covered = set(tokenize(best.text)) & wanted
+        limit = self.settings.max_answer_sentences
+        passage = [s for s in pool if s.candidate is best.candidate and s.score >= best.score * _PASSAGE_RATIO]
+        chosen = sorted(passage, key=lambda s: s.index)[:limit]
+        covered = set().union(*(set(tokenize(s.text)) for s in chosen)) & wanted
         floor = best.score * _KEEP_RATIO
-        # The passage that holds the best sentence usually holds the rest of the answer: its
-        # other sentences compete with a bonus, so answers read as coherent passages.
-        rest = sorted(pool[1:], key=lambda x: -(x.score + (_SAME_PASSAGE_BONUS if x.candidate is best.candidate else 0.0)))
-        for sentence in rest:
-            if len(chosen) >= self.settings.max_answer_sentences:
+        for sentence in pool[1:]:
+            if len(chosen) >= limit or sentence.score < floor:
                 break
-            bonus = _SAME_PASSAGE_BONUS if sentence.candidate is best.candidate else 0.0
-            if sentence.score + bonus < floor:
-                break
-            if any(_overlap(sentence.text, c.text) > 0.8 for c in chosen):
+            if sentence in chosen or any(_overlap(sentence.text, c.text) > 0.8 for c in chosen):
                 continue
             terms = set(tokenize(sentence.text)) & wanted
-            adds_coverage = bool(terms - covered)
-            adds_fact = analysis.answer_type in ("date", "number") and sentence.typed and not any(
-                _figures(sentence.text) <= _figures(c.text) for c in chosen if _figures(sentence.text)
-            )
-            if adds_coverage or adds_fact or sentence.score >= best.score * 0.93:
+            figures = _figures(sentence.text)
+            adds_fact = sentence.typed and figures and not any(figures <= _figures(c.text) for c in chosen)
+            if terms - covered or adds_fact or sentence.score >= best.score * 0.93:
                 chosen.append(sentence)
                 covered |= terms
         return chosen
@@ -144,20 +143,21 @@ class ExtractiveGenerator:
     # -- abstention ---------------------------------------------------------------------------
 
     def _unknown_names(self, analysis: QueryAnalysis, data: GenerationInput) -> list[str]:
-        """Names in the question that occur nowhere in the retrieved evidence nor the corpus
-        vocabulary: the sources can't speak about what they never mention."""
+        """Names the question turns on that the best evidence never mentions: a name unknown
+        to the whole corpus, or one that none of the best passages carries (a question about
+        Sweden answered from passages about Finland would be wrong)."""
         if not data.candidates:
             return []
-        evidence = set()
-        for c in data.candidates:
-            evidence.update(tokenize(c.chunk.embedding_text()))
-        unknown = []
-        for name in analysis.names:
-            tokens = tokenize(name)
-            index = data.keyword_index
-            if tokens and not any(t in evidence for t in tokens) and (index is None or not any(index.knows(t) for t in tokens)):
-                unknown.append(name)
-        return unknown
+        index = data.keyword_index
+        top: set[str] = set()
+        for c in data.candidates[:_NAME_PASSAGES]:
+            top.update(tokenize(c.chunk.embedding_text()))
+        named = [(name, [t for t in tokenize(name) if t not in _GENERIC_TERMS]) for name in analysis.names]
+        named = [(name, tokens) for name, tokens in named if tokens]
+        unknown = [name for name, tokens in named if index is not None and not any(index.knows(t) for t in tokens)]
+        if unknown or not named:
+            return unknown
+        return [name for name, tokens in named if not any(t in top for t in tokens)]
 
     def abstain(self, analysis: QueryAnalysis, pool: list[ScoredSentence], reason: str) -> Draft:
         lang = analysis.language
@@ -167,6 +167,10 @@ class ExtractiveGenerator:
             sentences.append(DraftSentence(NEAREST_MESSAGES.get(lang, NEAREST_MESSAGES["en"]), []))
             sentences.extend(DraftSentence(clean(s.text), [s]) for s in nearest)
         return Draft(sentences=sentences, abstained=True, changes=[f"abstained: {reason}"])
+
+
+def _passage_terms(sentence: ScoredSentence) -> set[str]:
+    return set(tokenize(sentence.candidate.chunk.embedding_text()))
 
 
 def _context_terms(sentence: ScoredSentence) -> set[str]:
