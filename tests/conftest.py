@@ -1,0 +1,32 @@
+"""Fixtures shared by every test package.
+
+`corpus_settings` builds the whole corpus into a store once per test session (about a minute on
+a laptop CPU: it embeds every passage with the real model) and hands out the Settings that point
+at it. Tests that use it must treat the store as read-only; a test that writes needs its own
+small store in tmp_path."""
+
+from __future__ import annotations
+
+import pytest
+
+from desk.settings import Settings
+from tests.paths import CORPUS_DIR
+
+
+def corpus_documents() -> list:
+    """The corpus files ingest reads (the folder's README describes the corpus; it is not a source)."""
+    return sorted(p for p in CORPUS_DIR.glob("*.md") if p.name != "README.md")
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory) -> Settings:
+    """Settings of a store holding the whole corpus, built once per session with the real model.
+
+    Only tests marked `slow` should ask for it."""
+    from ingest.pipeline import Ingestor
+
+    settings = Settings(store=tmp_path_factory.mktemp("corpus-store"), chroma_url=None, corpus=CORPUS_DIR)
+    summary = Ingestor(settings).run([CORPUS_DIR])
+    assert not summary.failed, f"the corpus did not ingest cleanly: {summary.failed}"
+    assert summary.added == len(corpus_documents())
+    return settings
