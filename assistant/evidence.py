@@ -32,6 +32,7 @@ class ScoredSentence:
     lexical: float
     typed: bool
     score: float
+    fit: float = 0.0  # how fully it carries the kind of fact asked for (see query.type_fit)
 
     @property
     def source_id(self) -> str:
@@ -40,6 +41,12 @@ class ScoredSentence:
     @property
     def language(self) -> str:
         return self.candidate.chunk.lang
+
+    @property
+    def vector(self):
+        """The sentence's embedding (made at ingest), or None when the store has none."""
+        vectors = self.candidate.sentence_vectors
+        return vectors[self.index] if vectors is not None and self.index < len(vectors) else None
 
 
 def clean(sentence: str) -> str:
@@ -93,12 +100,12 @@ class EvidenceScorer:
                 lexical = sum(w for t, w in weights.items() if t in terms) / total
                 context = sum(w for t, w in weights.items() if t in context_terms and t not in terms) / total
                 semantic = float(vectors[i] @ query_vector) if vectors is not None and i < len(vectors) else float(c.dense or 0.0)
-                fit = type_fit(analysis.answer_type, text, analysis.terms, analysis.focus)
+                fit = type_fit(analysis.answer_type, text, analysis.terms, analysis.focus, analysis.asks_year)
                 typed = fit > 0
                 score = s.w_semantic * semantic + s.w_lexical * lexical + s.w_context * context + s.w_passage_terms * passage
                 score += s.w_type * fit - s.language_penalty * language_mismatch
                 c.sentences.append(
-                    ScoredSentence(c, i, chunk.start + start, chunk.start + end, text, semantic, lexical, typed, score)
+                    ScoredSentence(c, i, chunk.start + start, chunk.start + end, text, semantic, lexical, typed, score, fit)
                 )
             best = max((x.score for x in c.sentences), default=0.0)
             c.score = best + s.w_passage * float(c.dense if c.dense is not None else 0.0)

@@ -37,6 +37,8 @@ _MONTHS = (
 )
 _DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|(19|20)\d{{2}})")
 _NUMBER = re.compile(r"\b\d+([.,]\d+)?\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million)\b")
+_COMPARE_CUE = re.compile(r"\b(agree|disagree|differ|different sources|various sources|each source|consistent|contradict|compare)")
+_YEAR_CUE = re.compile(r"\b(what|which|in which|in what) year\b|kuriais metais|kura gada|mis aastal|w ktorym roku|mina vuonna")
 _COUNT_FOCUS = re.compile(r"\b(how many|how much|kiek|cik|mitu|ile|kuinka monta|montako)\s+((?:[^\W\d_]+\s*){1,4})")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZĀ-Ž][\w’'-]+")
 
@@ -59,6 +61,8 @@ class QueryAnalysis:
     names: list[str]
     countries: list[str] = field(default_factory=list)
     focus: list[str] = field(default_factory=list)  # what "how many" counts: ["member"] in "how many Saeima members"
+    asks_year: bool = False  # "in which year": a bare year is a whole answer
+    compares: bool = False  # "do the reports agree?": the answer should set the sources side by side
 
 
 def analyse(text: str) -> QueryAnalysis:
@@ -72,6 +76,8 @@ def analyse(text: str) -> QueryAnalysis:
     focus_match = _COUNT_FOCUS.search(folded)
     focus = tokenize(focus_match.group(2))[:3] if focus_match else []
     return QueryAnalysis(
+        asks_year=bool(_YEAR_CUE.search(folded)),
+        compares=bool(_COMPARE_CUE.search(folded)),
         focus=focus,
         text=text,
         language=language.detect(text, among=("en", "lt", "lv", "et", "pl", "fi")),
@@ -80,6 +86,9 @@ def analyse(text: str) -> QueryAnalysis:
         names=_NAME.findall(text),
         countries=countries,
     )
+
+
+DATE_PATTERN = _DATE  # dates in folded text, in the corpus languages
 
 
 def has_date(text: str) -> bool:
@@ -94,13 +103,13 @@ _FULL_DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}
 _COUNT = re.compile(r"\b\d+(?:[.,]\d+)?\b(?!\s*(?:-|–)?\s*\d)|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand)\b")
 
 
-def type_fit(answer_type: AnswerType, sentence: str, terms: list[str], focus: list[str] | None = None) -> float:
+def type_fit(answer_type: AnswerType, sentence: str, terms: list[str], focus: list[str] | None = None, asks_year: bool = False) -> float:
     """How well the sentence carries the kind of fact asked for, from 0 to 1: a full date for
     "when" (a bare year counts half), a figure next to one of the question's terms for "how many"
     ("66 members"), any figure at all counts half."""
     folded = fold(sentence)
     if answer_type == "date":
-        if _FULL_DATE.search(folded):
+        if _FULL_DATE.search(folded) or (asks_year and has_date(sentence)):
             return 1.0
         return 0.5 if has_date(sentence) else 0.0
     if answer_type == "number":

@@ -15,15 +15,21 @@ from collections.abc import Iterator
 from assistant.answer import ABSTAIN_MESSAGES, DISAGREE_MESSAGES, NEAREST_MESSAGES
 from assistant.evidence import ScoredSentence, clean
 from assistant.generators import Draft, DraftSentence, GenerationInput
-from assistant.query import QueryAnalysis
+from assistant.query import DATE_PATTERN, QueryAnalysis
 from desk.settings import Settings
-from ingest.keyword_index import tokenize
+from ingest.keyword_index import fold, tokenize
 
 _FIGURE = re.compile(r"\b\d[\d,.]*\b")
 # Words that name the treaty itself: every passage is about it, so they never decide relevance.
 _GENERIC_TERMS = {"ottawa", "conven", "treaty", "articl", "state", "partie", "party", "un", "s"}
+_CLAIM_WORDS = {"the", "accord", "report", "articl", "it", "in", "on", "on"}
 _NAME_PASSAGES = 5  # how many of the best passages must, together, mention every name of the question
-_SIMILAR = 0.55  # content-word overlap above which two sentences say "the same thing"
+# Two sentences make the same claim when their embeddings are this close, or somewhat close and
+# sharing most words but the figures; a false "the sources differ" is worse than a missed one.
+_SAME_CLAIM = 0.75
+_RELATED_CLAIM = 0.6
+_OTHER_ACCOUNTS = 2  # other sources quoted side by side when a question asks whether they agree
+_CROSS_CHECKED = 2  # answering sentences whose figures are checked against other sources
 _PASSAGE_RATIO = 0.6  # sentences of the best passage scoring at least this share of the best join it
 _KEEP_RATIO = 0.7  # a sentence of another passage must score at least this share of the best one
 
@@ -57,7 +63,7 @@ class ExtractiveGenerator:
         anchors = self._anchors(analysis, best, weights)
         pool = [s for s in pool if s is best or self._on_topic(s, anchors)]
         chosen = self._select(analysis, pool)
-        return Draft(sentences=self._compose(analysis, chosen, pool))
+        return Draft(sentences=self._compose(analysis, chosen, data))
 
     @staticmethod
     def _anchors(analysis: QueryAnalysis, best: ScoredSentence, idf) -> set[str]:
@@ -107,36 +113,54 @@ class ExtractiveGenerator:
                 covered |= terms
         return chosen
 
-    def _compose(self, analysis: QueryAnalysis, chosen: list[ScoredSentence], pool: list[ScoredSentence]) -> list[DraftSentence]:
+    def _compose(self, analysis: QueryAnalysis, chosen: list[ScoredSentence], data: GenerationInput) -> list[DraftSentence]:
+        if analysis.compares:
+            chosen = chosen + self._other_accounts(chosen, data)
         sentences = [DraftSentence(clean(s.text), [s]) for s in chosen]
-        conflict = self._conflict(analysis, chosen, pool)
+        conflict = self._conflict(analysis, chosen, data)
         if conflict:
             a, b = conflict
-            for s in (b,):
-                if s not in chosen:
-                    sentences.append(DraftSentence(clean(s.text), [s]))
+            if all(b is not s for s in chosen):
+                sentences.append(DraftSentence(clean(b.text), [b]))
             note = DISAGREE_MESSAGES.get(analysis.language, DISAGREE_MESSAGES["en"])
             sentences.insert(0, DraftSentence(f"{note}.", [a, b]))
         return sentences
 
-    def _conflict(self, analysis: QueryAnalysis, chosen: list[ScoredSentence], pool: list[ScoredSentence]):
-        """Two sources stating different figures in otherwise similar sentences."""
-        if analysis.answer_type not in ("date", "number"):
-            return None
-        floor = pool[0].score * 0.75
-        for a in chosen:
-            fa = _figures(a.text)
-            if not fa:
-                continue
-            for b in pool:
-                if b.score < floor:
-                    break
-                if b.source_id == a.source_id or not _figures(b.text):
+    def _other_accounts(self, chosen: list[ScoredSentence], data: GenerationInput) -> list[ScoredSentence]:
+        """For "do the sources agree?": the closest account of the answering claim in each other
+        source, so the answer sets them side by side (66 in one report, 68 in another)."""
+        anchor = next((a for a in chosen if a.fit >= 1.0 and a.vector is not None), None)
+        if anchor is None or data.expand is None:
+            return []
+        have = {a.source_id for a in chosen}
+        found: dict[str, tuple[float, ScoredSentence]] = {}
+        for c in data.expand(anchor.vector) + list(data.candidates):
+            for b in c.sentences:
+                if b.source_id in have or b.vector is None or b.fit < 0.5 or not _names(anchor) & _names(b):
                     continue
-                same_subject = bool(_names(a) & _names(b) - {"lithuania", "latvia", "estonia", "poland", "finland", "ukraine"}) or (
-                    a.candidate.chunk.source.countries == b.candidate.chunk.source.countries
-                )
-                if same_subject and _overlap(a.text, b.text) >= _SIMILAR and not (_figures(b.text) <= fa or fa <= _figures(b.text)):
+                similarity = float(anchor.vector @ b.vector)
+                if similarity >= _RELATED_CLAIM and similarity > found.get(b.source_id, (0.0, None))[0]:
+                    found[b.source_id] = (similarity, b)
+        ranked = sorted(found.values(), key=lambda item: -item[0])
+        return [b for _, b in ranked[:_OTHER_ACCOUNTS]]
+
+    def _conflict(self, analysis: QueryAnalysis, chosen: list[ScoredSentence], data: GenerationInput):
+        """A sentence of another source that states the same thing with other figures (66 vs
+        68 votes; joined in 2003 vs 2004). Each answer sentence with figures is cross-checked
+        against the passages closest to it, not only those closest to the question."""
+        answering = [a for a in chosen if a.fit >= 1.0 and _figures(a.text) and a.vector is not None]
+        for a in answering[:_CROSS_CHECKED]:  # only sentences that state the asked-for figure
+            fa, va = _figures(a.text), a.vector
+            others = [s for c in data.candidates for s in c.sentences]
+            if data.expand is not None:
+                others += [s for c in data.expand(va) for s in c.sentences]
+            for b in chosen + others:
+                fb, vb = _figures(b.text), b.vector
+                if b.source_id == a.source_id or not fb or vb is None or fa <= fb or fb <= fa or not _names(a) & _names(b):
+                    continue
+                similarity = float(va @ vb)
+                same_claim = similarity >= _SAME_CLAIM or (similarity >= _RELATED_CLAIM and _overlap(_strip_figures(a.text), _strip_figures(b.text)) >= 0.5)
+                if same_claim or (analysis.compares and similarity >= _RELATED_CLAIM):
                     return a, b
         return None
 
@@ -179,19 +203,23 @@ def _context_terms(sentence: ScoredSentence) -> set[str]:
 
 
 _PROPER = re.compile(r"\b[A-ZĀ-Ž][\w’'-]{2,}")
-_COMMON_NAMES = {"the", "ottawa", "convention", "treaty", "article", "according", "under", "report", "article"}
 
 
 def _names(sentence: ScoredSentence) -> set[str]:
-    """Proper names of a sentence and its passage title: the subject two figures must share
-    before they count as disagreeing."""
-    chunk = sentence.candidate.chunk
-    found = _PROPER.findall(f"{chunk.source.title} {sentence.text}")
-    return {n.lower() for n in found if n.lower() not in _COMMON_NAMES}
+    """Stems of the proper names of a sentence and its source's title ('latvia' for Latvia's
+    and Latvian): the subject two figures must share before they count as disagreeing."""
+    found = _PROPER.findall(f"{sentence.candidate.chunk.source.title} {sentence.text}")
+    return {t for name in found for t in tokenize(name)} - _GENERIC_TERMS - _CLAIM_WORDS
+
+
+def _strip_figures(text: str) -> str:
+    return _FIGURE.sub(" ", text)
 
 
 def _figures(text: str) -> set[str]:
-    return {f.rstrip(".,") for f in _FIGURE.findall(text)}
+    """Figures a claim states; days and years of dates ("16 April", "2025") are when it was
+    said, not what, and are left out."""
+    return {f.rstrip(".,") for f in _FIGURE.findall(DATE_PATTERN.sub(" ", fold(text)))}
 
 
 def _overlap(a: str, b: str) -> float:
