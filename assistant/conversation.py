@@ -33,9 +33,13 @@ def condense(question: str, history: list[Turn]) -> str:
     if not previous or not is_follow_up(question):
         return question
     carried: list[str] = []
+    # The follow-up's own topic words win; earlier topic words are carried only when it has
+    # next to none ("and then?"), else they would pull the search back to the last answer.
+    own_terms = len(analyse(question).terms)
     for text in reversed(previous):
         analysis = analyse(text)
-        for word in analysis.names + analysis.countries + _topic_words(text):
+        topic = _topic_words(text) if own_terms <= 2 else []
+        for word in analysis.countries + analysis.names + topic:
             if word.lower() not in (w.lower() for w in carried) and fold(word) not in fold(question):
                 carried.append(word)
         if analysis.names or analysis.countries:

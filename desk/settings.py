@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     w_lexical: float = Field(0.3, description="Weight of the question's rare terms found in the sentence")
     w_context: float = Field(0.15, description="Weight of the question's terms found in the passage's title and heading")
     w_passage_terms: float = Field(0.15, description="Weight of the question's terms found anywhere in the sentence's passage")
-    w_type: float = Field(0.15, description="Bonus when a sentence carries the kind of fact asked for (a date for 'when')")
+    w_type: float = Field(0.25, description="Bonus when a sentence carries the kind of fact asked for (a date for 'when')")
     w_passage: float = Field(0.2, description="Weight of the whole passage's similarity to the question")
     language_penalty: float = Field(0.2, description="Penalty for a passage not in the question's language")
 

@@ -1,0 +1,26 @@
+"""What route handlers share: the process's Desk, and the checks every question passes."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from api.problems import ProblemError
+from api.service import Desk
+
+
+def get_desk(request: Request) -> Desk:
+    return request.app.state.desk
+
+
+def check_question(desk: Desk, question: str) -> str:
+    """The question, stripped; 422 when it is empty or longer than the configured limit (a
+    limit the JSON schema can't carry, since it is a setting)."""
+    text = question.strip()
+    if not text:
+        raise ProblemError(422, "the question is empty; ask something about the Ottawa Convention or the 2025 withdrawals",
+                           [{"loc": ["body", "question"], "msg": "empty question", "type": "string_too_short"}])
+    limit = desk.settings.max_question_chars
+    if len(text) > limit:
+        raise ProblemError(422, f"the question is {len(text):,} characters long; the limit is {limit:,} characters",
+                           [{"loc": ["body", "question"], "msg": f"at most {limit} characters", "type": "string_too_long"}])
+    return text

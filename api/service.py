@@ -1,0 +1,225 @@
+"""The one object both faces (HTTP API and chat UI) talk to: it owns the process's Assistant,
+created on first use because loading the model costs seconds, and the store it reads.
+
+Uploads and deletions go through the same idempotent ingest pipeline as the CLI and write into
+the very Chroma collection the Assistant searches; the keyword index reloads itself when the
+pipeline switches it, so the next question sees the change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from assistant.chain import Assistant
+from desk.errors import DeskError, SourceNotFound, UnsupportedFileType
+from desk.settings import Settings
+from ingest.documents import SourceDocument, SourceMeta
+from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.manifest import Manifest
+from ingest.pipeline import IngestSummary
+from ingest.source_texts import SourceTexts
+from ingest.store import ChunkStore
+
+
+class UploadTooLarge(DeskError):
+    status = 413
+
+
+class UploadConflict(DeskError):
+    """The file is fine but can't join the store as it is (its id is taken by another source)."""
+
+    status = 409
+
+
+class Forbidden(DeskError):
+    status = 403
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received: the client's name (untrusted) and its bytes."""
+
+    name: str
+    data: bytes
+
+
+class Desk:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.texts = SourceTexts(settings.index_dir)
+        self._assistant: Assistant | None = None
+        self._store: ChunkStore | None = None
+        self._lock = threading.RLock()  # re-entered: assistant() opens the store inside it
+        self._write_lock = threading.Lock()  # uploads and deletions one at a time
+        self._feedback_lock = threading.Lock()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def assistant(self) -> Assistant:
+        """The process's Assistant; a failed start (no store yet) is not cached, so a later call
+        succeeds once the store exists."""
+        if self._assistant is None:
+            with self._lock:
+                if self._assistant is None:
+                    from assistant.retriever import HybridRetriever
+
+                    retriever = HybridRetriever(settings=self.settings, k=self.settings.top_k, store=self._open_store(create=False))
+                    self._assistant = Assistant(self.settings, retriever=retriever)
+        return self._assistant
+
+    @property
+    def assistant_ready(self) -> bool:
+        return self._assistant is not None
+
+    @property
+    def model_loaded(self) -> bool:
+        from ingest.embedders import get_embedder
+
+        return bool(getattr(get_embedder(self.settings), "loaded", False))
+
+    def store(self) -> ChunkStore:
+        """The existing store (StoreMissing if none has been built)."""
+        return self._open_store(create=False)
+
+    def _open_store(self, create: bool) -> ChunkStore:
+        # One store object per process: the Assistant and the ingest of uploads share it.
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    from ingest.embedders import get_embedder
+                    from ingest.store import ChromaChunkStore
+
+                    self._store = ChromaChunkStore(self.settings, get_embedder(self.settings), create=create)
+        return self._store
+
+    def sources(self) -> list[SourceMeta]:
+        return self.texts.all_meta()
+
+    def source(self, source_id: str) -> SourceDocument:
+        return self.texts.load(source_id)
+
+    def document_count(self) -> int:
+        return len(Manifest.load(self.settings.index_dir).entries)
+
+    # -- writing --------------------------------------------------------------------------
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.settings.index_dir / "uploads"
+
+    def check_upload(self, upload: Upload) -> tuple[str, SourceDocument]:
+        """The file's safe name and its parsed document, or the DeskError that refuses it. Type
+        is checked by extension and by content (a PNG renamed .pdf is refused)."""
+        if not self.settings.allow_uploads:
+            raise Forbidden("uploads are switched off on this server (DESK_ALLOW_UPLOADS=false)")
+        if len(upload.data) > self.settings.max_upload_bytes:
+            raise UploadTooLarge(
+                f"{safe_file_name(upload.name)} is {len(upload.data):,} bytes; the limit is {self.settings.max_upload_bytes:,} bytes"
+            )
+        name = safe_file_name(upload.name)
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise UnsupportedFileType(name, f"unsupported file type {Path(name).suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+        # `load` names the file in its messages: give it the client's name, not a server path.
+        return name, load(Path(name), upload.data, name)
+
+    def ingest_uploads(self, uploads: list[Upload]) -> IngestSummary:
+        """Check every file first, then save and ingest them; a refused file changes nothing.
+
+        A file whose bytes are already in the store (under any name) is reported unchanged
+        without writing anything."""
+        checked = [(upload, *self.check_upload(upload)) for upload in uploads]
+        with self._write_lock:
+            from ingest.pipeline import Ingestor
+
+            manifest = Manifest.load(self.settings.index_dir)
+            known = {entry.sha256: entry.source_id for entry in manifest.entries.values()}
+            summary = IngestSummary(store=self.settings.chroma_url or str(self.settings.store))
+            planned: dict[Path, bytes] = {}
+            claimed: dict[str, str] = {}
+            for upload, name, document in checked:
+                digest = hashlib.sha256(upload.data).hexdigest()
+                if digest in known:
+                    summary.unchanged += 1
+                    summary.source_ids.append(known[digest])
+                    continue
+                target = (self.uploads_dir / name).resolve()
+                source_id = document.meta.id
+                owner = manifest.entries.get(source_id)
+                # The pipeline would refuse a second file with a taken id; say so before writing.
+                if owner is not None and owner.path != str(target):
+                    raise UploadConflict(f"{name}: source id {source_id!r} is already used by {Path(owner.path).name}; "
+                                         "give the file another id (front matter `id:`) or delete that source first")
+                if claimed.setdefault(source_id, name) != name:
+                    raise UploadConflict(f"{name} and {claimed[source_id]} both have the source id {source_id!r}")
+                planned[target] = upload.data
+            if planned:
+                for target, data in planned.items():
+                    _atomic_write(target, data)
+                result = Ingestor(self.settings, store=self._open_store(create=True)).run(list(planned), prune=False)
+                if result.failed:  # not expected after the checks above; report it whole
+                    reasons = "; ".join(f"{Path(f.path).name}: {f.reason}" for f in result.failed)
+                    raise UploadConflict(f"some files could not be ingested: {reasons}")
+                summary = _merge(summary, result)
+            else:
+                summary.chunks_total = len(manifest.chunk_ids())
+        return summary
+
+    def remove(self, source_id: str) -> int:
+        """Delete a source and its chunks (and its uploaded file); the chunk count left."""
+        if not self.settings.allow_delete:
+            raise Forbidden("deleting documents is switched off on this server (DESK_ALLOW_DELETE=false)")
+        with self._write_lock:
+            from ingest.pipeline import Ingestor
+
+            manifest = Manifest.load(self.settings.index_dir)
+            entry = manifest.entries.get(source_id)
+            if entry is None:
+                raise SourceNotFound(f"no source with id {source_id!r}; GET /api/sources lists the ids")
+            Ingestor(self.settings, store=self._open_store(create=True)).remove(source_id)
+            path = Path(entry.path)
+            # Only our own copy of an upload goes; a corpus file is the user's and stays.
+            if path.parent == self.uploads_dir.resolve():
+                path.unlink(missing_ok=True)
+            return len(Manifest.load(self.settings.index_dir).chunk_ids())
+
+    def record_feedback(self, record: dict[str, Any]) -> None:
+        """Append one JSON line; a lock keeps lines whole when two ratings arrive at once."""
+        line = json.dumps({"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **record}, ensure_ascii=False)
+        path = self.settings.feedback_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._feedback_lock, open(path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+
+
+def safe_file_name(name: str) -> str:
+    """A plain file name for the uploads folder: the last path component of whatever the client
+    sent (both / and \\ separators), letters, digits, '.', '_' and '-' only, never hidden."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-._")[:120] or "upload"
+    suffix = re.sub(r"[^A-Za-z0-9]+", "", suffix).lower()[:10]
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _merge(ours: IngestSummary, theirs: IngestSummary) -> IngestSummary:
+    theirs.unchanged += ours.unchanged
+    theirs.source_ids = ours.source_ids + theirs.source_ids
+    return theirs
+

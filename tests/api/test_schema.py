@@ -1,0 +1,77 @@
+"""The OpenAPI document is accurate: schemathesis generates requests from it (valid and not)
+and checks every response against it — no 5xx, declared statuses, declared media types, bodies
+that match their schemas. The assistant is a stub so that hundreds of requests take seconds;
+the real one is exercised by test_ask.py."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+import schemathesis
+from schemathesis.checks import positive_data_acceptance
+from hypothesis import HealthCheck, settings
+
+from api.app import create_app
+from api.service import Desk
+from assistant.answer import Answer, AnswerSentence, Citation
+from ingest.documents import SourceDocument, SourceMeta
+from ingest.source_texts import SourceTexts
+from tests.ingest.files import make_settings
+
+pytestmark = pytest.mark.badinput
+
+TEXT = "The Convention has unlimited duration. A withdrawal takes effect six months after notice.\n"
+
+
+class StubAssistant:
+    def stream(self, question, history=None, filters=None):
+        start = TEXT.index("A withdrawal")
+        citation = Citation(n=1, source_id="doc-1", title="Doc", publisher="P", date=None, url="https://example.org",
+                            heading="", quote=TEXT[start:-1], start=start, end=len(TEXT) - 1, score=0.9)
+        sentence = AnswerSentence(text=TEXT[start:-1], citations=[1])
+        yield f"{sentence.text} [1]"
+        yield Answer(answer=f"{sentence.text} [1]", abstained=False, sentences=[sentence], citations=[citation], timings_ms={})
+
+    def ask(self, question, history=None, filters=None):
+        return list(self.stream(question, history, filters))[-1]
+
+
+class StubStore:
+    def heartbeat(self) -> None:
+        pass
+
+    def count(self) -> int:
+        return 2
+
+
+class StubDesk(Desk):
+    def assistant(self):
+        return StubAssistant()
+
+    def store(self):
+        return StubStore()
+
+
+def _app():
+    root = Path(tempfile.mkdtemp(prefix="desk-schema-"))
+    desk_settings = make_settings(root / "store", feedback_file=root / "feedback.jsonl", max_upload_bytes=2000)
+    SourceTexts(desk_settings.index_dir).save(SourceDocument(meta=SourceMeta(id="doc-1", title="Doc"), text=TEXT))
+    return create_app(desk_settings, desk=StubDesk(desk_settings))
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
+
+
+# Rules OpenAPI can't state: "the last user message is the question, and it is not blank" and
+# "send `file` or `files`". Requests that break them are schema-valid yet refused (422), so the
+# check that every schema-valid request is accepted is skipped for those two operations only.
+UNSTATABLE = {("POST", "/v1/chat/completions"), ("POST", "/api/documents")}
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_response_matches_the_openapi_document(case):
+    excluded = [positive_data_acceptance] if (case.method.upper(), case.path) in UNSTATABLE else []
+    case.call_and_validate(excluded_checks=excluded)
