@@ -30,4 +30,7 @@ def run_cli(main: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = 130
+    except BrokenPipeError:  # output piped into `head` and closed: not an error worth a traceback
+        sys.stderr.close()
+        code = 0
     sys.exit(code)
