@@ -15,6 +15,7 @@ import shutil
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -44,19 +45,25 @@ _POINTER = "keyword.json"
 TOKENIZER_VERSION = "2"
 
 
+_COMBINING = re.compile("[\u0300-\u036f]")
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics: 'Šakalienė' -> 'sakaliene'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ł", "l")
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", lowered)).replace("ł", "l")
 
 
 def tokenize(text: str) -> list[str]:
-    tokens = []
-    for word in _WORD.findall(fold(text)):
-        if word in _STOPWORDS:
-            continue
-        tokens.append(word if word.isdigit() else _stem(word))
-    return tokens
+    return list(_tokenize(text))
+
+
+@lru_cache(maxsize=200_000)
+def _tokenize(text: str) -> tuple[str, ...]:
+    # Cached: the same passages are tokenized again by every query that retrieves them.
+    return tuple(word if word.isdigit() else _stem(word) for word in _WORD.findall(fold(text)) if word not in _STOPWORDS)
 
 
 def _stem(word: str) -> str:
