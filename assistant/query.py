@@ -20,7 +20,7 @@ _TYPE_CUES: list[tuple[AnswerType, re.Pattern]] = [
         r"mis paeval|mis aastal|kiedy|ktorego dnia|w ktorym roku|od kiedy|milloin|mina paivana|mina vuonna|cand)\b")),
     ("number", re.compile(
         r"\b(how many|how much|what margin|by what margin|what share|what percentage|result of the vote|"
-        r"vote count|(result|outcome) of the (\w+ ){0,3}vote|how did (\w+ ){1,5}vote|deadline|time limit|how long|within what period|"
+        r"vote count|(what|which) (\w+ )?(price|cost|sum|amount|budget)|(result|outcome) of the (\w+ ){0,3}vote|how did (\w+ ){1,5}vote|deadline|time limit|how long|within what period|"
         r"kiek|cik|mitu|kui palju|ile|kuinka monta|montako|paljonko|cati|cate)\b")),
     ("person", re.compile(r"\b(who|whom|which official|which minister|kas pasirase|kto|kuka|kes)\b")),
     ("reason", re.compile(r"\b(why|what justification|what reason|on what grounds|kodel|kapec|miks|dlaczego|miksi|de ce)\b")),
@@ -39,7 +39,9 @@ _DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|\d
 _NUMBER = re.compile(r"\b\d+([.,]\d+)?\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million)\b")
 _COMPARE_CUE = re.compile(r"\b(agree|disagree|differ|different sources|various sources|each source|consistent|contradict|compare)")
 _YEAR_CUE = re.compile(r"\b(what|which|in which|in what) year\b|kuriais metais|kura gada|mis aastal|w ktorym roku|mina vuonna")
-_COUNT_FOCUS = re.compile(r"\b(how many|how much|kiek|cik|mitu|ile|kuinka monta|montako)\s+((?:[^\W\d_]+\s*){1,4})")
+_COUNT_FOCUS = re.compile(
+    r"\b(how many|how much|kiek|cik|mitu|ile|kuinka monta|montako|what|which)\s+((?:[^\W\d_]+\s+){0,2}?(?:price|cost|sum|amount|budget|fee)s?\b|(?<!what\s)(?<!which\s)(?:[^\W\d_]+\s*){1,4})"
+)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZĀ-Ž][\w’'-]+")
 
 COUNTRY_NAMES = {

@@ -59,11 +59,27 @@ class ExtractiveGenerator:
             return self.abstain(analysis, pool, f"none of the best-matching passages mentions {', '.join(unknown)}")
         if best.score < self.settings.abstain_threshold:
             return self.abstain(analysis, pool, f"best evidence scored {best.score:.2f}, below {self.settings.abstain_threshold}")
+        if self._figure_missing(analysis, pool):
+            names = [n for n in dict.fromkeys(analysis.countries + analysis.names) if set(tokenize(n)) - _GENERIC_TERMS]
+            subject = f" for {', '.join(names)}" if names else ""
+            return self.abstain(analysis, pool, f"no passage gives the figure asked for{subject}")
         weights = data.keyword_index.idf if data.keyword_index else (lambda t: 1.0)
         anchors = self._anchors(analysis, best, weights)
         pool = [s for s in pool if s is best or self._on_topic(s, anchors)]
         chosen = self._select(analysis, pool)
         return Draft(sentences=self._compose(analysis, chosen, data))
+
+    @staticmethod
+    def _figure_missing(analysis: QueryAnalysis, pool: list[ScoredSentence]) -> bool:
+        """'How many X did Y …' needs a sentence that puts a figure next to X and is about Y
+        (in its words or its source's title); passages about X elsewhere don't answer it."""
+        if analysis.answer_type != "number" or not analysis.focus:
+            return False
+        subject = {t for name in analysis.names + analysis.countries for t in tokenize(name)} - _GENERIC_TERMS
+        for sentence in pool:
+            if sentence.fit >= 1.0 and subject <= set(tokenize(f"{sentence.candidate.chunk.source.title} {sentence.text}")):
+                return False
+        return True
 
     @staticmethod
     def _anchors(analysis: QueryAnalysis, best: ScoredSentence, idf) -> set[str]:
