@@ -1,0 +1,125 @@
+"""python -m evals run [--questions FILE] [--report DIR] [--store DIR] [--compare]
+python -m evals bench [--quick] [--report DIR]"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from desk.cli import add_store_flags, run_cli, settings_from
+
+DEFAULT_REPORT = Path("reports/latest")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m evals", description="Evaluate and benchmark Ottawa Desk.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="ask every question through the assistant and score the answers")
+    run.add_argument("--questions", type=Path, help="question set, JSONL (default: the dev set shipped in the package)")
+    run.add_argument("--report", type=Path, default=DEFAULT_REPORT, help=f"output folder (default: {DEFAULT_REPORT})")
+    add_store_flags(run)
+    run.add_argument("--compare", action="store_true",
+                     help="run the ablations (dense, keyword, hybrid, hybrid+rerank; an LLM backend when configured) side by side")
+    run.add_argument("--judge", choices=["auto", "heuristic", "llm"], default="auto",
+                     help="citation support judge (auto: an LLM when DESK_GENERATOR is openai/ollama, else the heuristic)")
+    run.add_argument("--judge-threshold", type=float, default=None, help="embedding similarity the heuristic judge requires")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    bench = sub.add_parser("bench", help="ingest throughput, latency, cold start, memory, scale, and the plain LangChain recipe")
+    bench.add_argument("--quick", action="store_true", help="a smaller scale run (1k and 10k synthetic chunks)")
+    bench.add_argument("--scale", type=lambda s: [int(x) for x in s.split(",") if x], help="synthetic chunk counts, e.g. 1000,10000")
+    bench.add_argument("--questions", type=Path, help="question set for latency and recall (default: the dev set)")
+    bench.add_argument("--report", type=Path, help="also write DIR/bench.json")
+    bench.add_argument("--keep", type=Path, help="build the bench stores under this folder and keep them (default: a temp folder, removed)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    questions = getattr(args, "questions", None)
+    if questions is not None:
+        from evals.dataset import load_questions
+
+        try:
+            load_questions(questions)
+        except (OSError, ValueError) as exc:
+            parser.error(f"bad question file: {exc}")
+    if args.command == "run":
+        return cmd_run(args)
+    return cmd_bench(args)
+
+
+def cmd_run(args) -> int:
+    from evals import report
+    from evals.compare import primary, run_compare
+    from evals.dataset import default_questions, load_questions
+    from evals.judge import DEFAULT_THRESHOLD, make_judge
+    from evals.runner import run
+
+    settings = settings_from(args)
+    path = args.questions or default_questions()
+    questions = load_questions(path)
+    judge = make_judge(settings, args.judge, args.judge_threshold if args.judge_threshold is not None else DEFAULT_THRESHOLD)
+    extra = {"questions": str(path), "store": settings.chroma_url or str(settings.store)}
+    if args.compare:
+        results, skipped = run_compare(settings, questions, judge, progress=not args.quiet)
+        main_result = results[primary(results, settings)]
+        paths = report.write(args.report, main_result, results, skipped, extra)
+        print(format_compare(results))
+        for name, reason in skipped.items():
+            print(f"skipped {name}: {reason}")
+    else:
+        main_result = run(settings, questions, judge=judge, label="dev" if args.questions is None else path.stem, progress=not args.quiet)
+        paths = report.write(args.report, main_result, extra=extra)
+        print(format_metrics(main_result.metrics))
+    print(f"judge: {main_result.judge}")
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def format_metrics(metrics: dict) -> str:
+    from evals.report import HEADLINE
+
+    rows = [(key, metrics[key]) for key, _ in HEADLINE if key in metrics]
+    width = max(len(k) for k, _ in rows)
+    lines = [f"{'metric':<{width}}  value", f"{'-' * width}  -----"]
+    lines += [f"{key:<{width}}  {_num(value)}" for key, value in rows]
+    types = sorted({k.split(".")[1] for k in metrics if k.startswith("by_type.")})
+    if types:
+        cols = ["retrieval.recall@5", "answer.key_fact_accuracy", "citation.recall", "abstention.accuracy", "abstention.false_rate"]
+        lines += ["", "by type        n  " + "  ".join(f"{c.split('.', 1)[1]:>17}" for c in cols)]
+        for t in types:
+            n = int(metrics.get(f"by_type.{t}.n.questions", 0))
+            lines.append(f"{t:<12} {n:>3}  " + "  ".join(f"{_num(metrics.get(f'by_type.{t}.{c}')):>17}" for c in cols))
+    return "\n".join(lines)
+
+
+def format_compare(results: dict) -> str:
+    from evals.report import COMPARE_KEYS
+
+    names = list(results)
+    width = max(len(k) for k in COMPARE_KEYS)
+    lines = [f"{'metric':<{width}}  " + "  ".join(f"{n:>14}" for n in names)]
+    for key in COMPARE_KEYS:
+        lines.append(f"{key:<{width}}  " + "  ".join(f"{_num(results[n].metrics.get(key)):>14}" for n in names))
+    return "\n".join(lines)
+
+
+def _num(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and abs(value) >= 10:
+        return f"{value:.0f}"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def cmd_bench(args) -> int:
+    from evals.bench import Bench
+
+    return Bench(quick=args.quick, scale=args.scale, questions=args.questions, report=args.report, keep=args.keep).run()
+
+
+if __name__ == "__main__":
+    run_cli(main)

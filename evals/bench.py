@@ -1,0 +1,435 @@
+"""python -m evals bench: how fast, how big, and against the plain LangChain recipe.
+
+In one run, in this order (each section prints as soon as it is measured):
+ 1. ingest throughput: `Ingestor.run` on the corpus into a fresh temp store (model loaded first,
+    so loading is not counted), against the raw rate of the model on the same chunk texts —
+    `embedder.encode` (plain forward passes) and `embedder.embed_passages` (what ingest calls:
+    passage vectors plus per-sentence vectors from the same pass);
+ 2. cold start: a new Python process that imports, builds Assistant() and answers one question,
+    with its peak RSS;
+ 3. the plain LangChain recipe on the same corpus and questions: RecursiveCharacterTextSplitter
+    (chunk_size=1000, chunk_overlap=200) over the loaded document texts, langchain_chroma.Chroma
+    with the same embedding model, similarity_search(k=4);
+ 4. warm latency: every question through `Assistant.ask` after one warm-up, p50/p95 per stage,
+    plus retrieval alone (`retriever.retrieve(question, k=30)`) and its source hit@5/recall@5;
+    then the side-by-side table with the recipe;
+ 5. scale: the corpus store plus N synthetic chunks (N = 1k, 10k, 100k; --quick: 1k, 10k), in
+    Chroma (vectors drawn around the corpus's own passage vectors — real vector + Gaussian noise,
+    re-normalised, cosine ≈ 0.5 to their seed — with full chunk metadata) and in the keyword
+    index (rebuilt over corpus + synthetic texts: words drawn from the corpus's own word
+    frequencies). The query path is the real one: a new Assistant over that store. Synthetic
+    chunks carry no per-sentence vectors; for them the evidence scorer falls back to the passage
+    similarity, as it does for any chunk without sentence vectors. Step 4 is the N = 0 point;
+ 6. peak RSS of this process at the end, and a summary of everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from desk.settings import Settings
+from evals.dataset import Question, default_questions, load_questions
+from evals.metrics import hit_at_k, percentile, ranked_sources, recall_at_k
+from evals.runner import RETRIEVE_K, WARMUP_QUESTION
+
+FULL_SCALE = (1_000, 10_000, 100_000)
+QUICK_SCALE = (1_000, 10_000)
+STAGES = ("total_ms", "embed_ms", "dense_ms", "keyword_ms", "fuse_ms", "rerank_ms", "generate_ms")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _now() -> float:
+    return time.perf_counter()
+
+
+def _p(values: list[float]) -> dict[str, float]:
+    return {"p50": round(percentile(values, 50), 1), "p95": round(percentile(values, 95), 1)} if values else {}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process, MB. VmHWM belongs to the address space, which exec
+    replaces; getrusage's ru_maxrss would carry a parent's peak into a forked child."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+
+
+class Bench:
+    def __init__(self, quick: bool = False, scale: list[int] | None = None, questions: Path | None = None,
+                 report: Path | None = None, keep: Path | None = None, corpus: Path | None = None, out=None):
+        self.scale = tuple(sorted(scale)) if scale else (QUICK_SCALE if quick else FULL_SCALE)
+        self.questions_path = questions or default_questions()
+        self.questions: list[Question] = load_questions(self.questions_path)
+        self.report = report
+        self.keep = keep
+        self.out = out or sys.stdout
+        self.started = _now()
+        base = Settings()
+        self.corpus = Path(corpus or base.corpus)
+        self.results: dict = {"questions": str(self.questions_path), "scale_n": list(self.scale), "cpus": _cpus()}
+
+    # -- driver -------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        root = Path(self.keep) if self.keep else Path(tempfile.mkdtemp(prefix="desk-bench-"))
+        root.mkdir(parents=True, exist_ok=True)
+        try:
+            settings = Settings(store=root / "store", chroma_url=None, corpus=self.corpus)
+            self.say(f"bench: {len(self.questions)} questions, corpus {self.corpus}, stores under {root}, {_cpus()} CPU(s)")
+            self.results["ingest"] = self.ingest(settings)
+            self.results["cold_start"] = self.cold_start(settings)
+            self.results["recipe"] = self.recipe(settings, root / "recipe")
+            self.results["warm"] = self.warm(settings)  # also the N = 0 point of the scale run, measured just before it
+            self.say(self.side_by_side())
+            self.results["scale"] = self.scale_run(settings)
+            self.results["peak_rss_mb"] = {"cold_start_process": self.results["cold_start"]["peak_rss_mb"], "bench_process": peak_rss_mb()}
+            self.results["wall_s"] = round(_now() - self.started, 1)
+            self.say("\n" + self.summary())
+            if self.report:
+                Path(self.report).mkdir(parents=True, exist_ok=True)
+                path = Path(self.report) / "bench.json"
+                path.write_text(json.dumps(self.results, indent=1) + "\n")
+                self.say(f"wrote {path}")
+        finally:
+            if not self.keep:
+                shutil.rmtree(root, ignore_errors=True)
+        return 0
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def elapsed(self) -> str:
+        return f"[{_now() - self.started:5.0f} s]"
+
+    # -- 1. ingest ----------------------------------------------------------------------------
+
+    def ingest(self, settings: Settings) -> dict:
+        from ingest.embedders import get_embedder
+        from ingest.loaders import load
+        from ingest.pipeline import SKIPPED_NAMES, Ingestor
+        from ingest.splitter import split
+
+        embedder = get_embedder(settings)
+        t = _now()
+        embedder.encode(["warm-up"])
+        load_s = _now() - t
+        summary = Ingestor(settings).run([self.corpus])
+        if summary.failed:
+            raise RuntimeError(f"ingest failed: {summary.failed}")
+        chunks = []
+        for path in sorted(self.corpus.glob("*.md")):
+            if path.name not in SKIPPED_NAMES:
+                chunks.extend(split(load(path), settings.chunk_max_chars, settings.chunk_min_chars))
+        texts = [c.embedding_text() for c in chunks]
+        spans = [[(len(text) - len(c.text) + s, len(text) - len(c.text) + e) for s, e in c.sentences] for c, text in zip(chunks, texts)]
+        t = _now()
+        embedder.encode(texts)
+        encode_s = _now() - t
+        t = _now()
+        embedder.embed_passages(texts, spans)
+        passages_s = _now() - t
+        n = summary.chunks_embedded
+        out = {
+            "model_load_s": round(load_s, 2),
+            "chunks": n,
+            "sources": summary.added,
+            "ingest_s": summary.seconds,
+            "ingest_chunks_per_s": round(n / summary.seconds, 1),
+            "encode_s": round(encode_s, 2),
+            "encode_chunks_per_s": round(len(texts) / encode_s, 1),
+            "embed_passages_s": round(passages_s, 2),
+            "embed_passages_chunks_per_s": round(len(texts) / passages_s, 1),
+            "mean_chunk_chars": round(sum(map(len, texts)) / len(texts)),
+        }
+        out["ingest_vs_encode"] = round(out["ingest_chunks_per_s"] / out["encode_chunks_per_s"], 2)
+        self.say(
+            f"{self.elapsed()} ingest: {n} chunks from {summary.added} sources in {summary.seconds:.1f} s = "
+            f"{out['ingest_chunks_per_s']} chunks/s · raw model encode {out['encode_chunks_per_s']} chunks/s · "
+            f"embed_passages {out['embed_passages_chunks_per_s']} chunks/s · ingest/encode = {out['ingest_vs_encode']}"
+        )
+        return out
+
+    # -- 2. warm latency ----------------------------------------------------------------------
+
+    def asks(self, settings: Settings, retrieval: bool = True) -> dict:
+        from assistant.chain import Assistant
+
+        assistant = Assistant(settings)
+        assistant.ask(WARMUP_QUESTION)
+        stages: dict[str, list[float]] = {s: [] for s in STAGES}
+        # total minus query embedding: the part that depends on the store's size (embedding one
+        # query does not, and on a shared CPU it carries most of the noise)
+        store_ms: list[float] = []
+        retrieve_ms: list[float] = []
+        hits: list[float] = []
+        recalls: list[float] = []
+        for q in self.questions:
+            answer = assistant.ask(q.question)
+            for s in STAGES:
+                if s in answer.timings_ms:
+                    stages[s].append(answer.timings_ms[s])
+            store_ms.append(answer.timings_ms["total_ms"] - answer.timings_ms.get("embed_ms", 0.0))
+            if retrieval:
+                t = _now()
+                candidates, _ = assistant.retriever.retrieve(q.question, k=RETRIEVE_K)
+                retrieve_ms.append((_now() - t) * 1000)
+                if q.answerable:
+                    ranked = ranked_sources(c.chunk.source.id for c in candidates)
+                    hits.append(hit_at_k(ranked, q.sources, 5))
+                    recalls.append(recall_at_k(ranked, q.sources, 5))
+        out = {"ask_ms": _p(stages["total_ms"]), "ask_minus_embed_ms": _p(store_ms),
+               "stages_ms": {s: _p(v) for s, v in stages.items() if v and s != "total_ms"}}
+        if retrieval:
+            out["retrieve_ms"] = _p(retrieve_ms)
+            out["hit@5"] = round(float(np.mean(hits)), 3) if hits else None
+            out["recall@5"] = round(float(np.mean(recalls)), 3) if recalls else None
+        return out
+
+    def warm(self, settings: Settings) -> dict:
+        out = self.asks(settings)
+        out["peak_rss_mb"] = peak_rss_mb()
+        stages = " · ".join(f"{s.removesuffix('_ms')} {v['p50']}/{v['p95']}" for s, v in out["stages_ms"].items())
+        self.say(
+            f"{self.elapsed()} warm ask (ms, p50/p95): total {out['ask_ms']['p50']}/{out['ask_ms']['p95']} · {stages} · "
+            f"retrieve(k={RETRIEVE_K}) {out['retrieve_ms']['p50']}/{out['retrieve_ms']['p95']} · source hit@5 {out['hit@5']}"
+        )
+        return out
+
+    # -- 3. the plain LangChain recipe ---------------------------------------------------------
+
+    def recipe(self, settings: Settings, folder: Path) -> dict:
+        from chromadb.config import Settings as ChromaSettings
+        from langchain_chroma import Chroma
+        from langchain_core.documents import Document
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        from ingest.embedders import get_embedder
+        from ingest.loaders import load
+        from ingest.pipeline import SKIPPED_NAMES
+
+        embedder = get_embedder(settings)
+        t = _now()
+        documents = []
+        for path in sorted(self.corpus.glob("*.md")):
+            if path.name not in SKIPPED_NAMES:
+                doc = load(path)
+                documents.append(Document(page_content=doc.text, metadata={"source": doc.meta.id}))
+        splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(documents)
+        db = Chroma.from_documents(
+            splits, embedding=embedder, collection_name="recipe", persist_directory=str(folder),
+            client_settings=ChromaSettings(anonymized_telemetry=False),
+        )
+        ingest_s = _now() - t
+        db.similarity_search(WARMUP_QUESTION, k=4)
+        latencies, hits, recalls = [], [], []
+        for q in self.questions:
+            t = _now()
+            found = db.similarity_search(q.question, k=4)
+            latencies.append((_now() - t) * 1000)
+            if q.answerable:
+                ranked = ranked_sources(d.metadata["source"] for d in found)
+                hits.append(hit_at_k(ranked, q.sources, 5))
+                recalls.append(recall_at_k(ranked, q.sources, 5))
+        out = {
+            "chunks": len(splits),
+            "ingest_s": round(ingest_s, 2),
+            "ingest_chunks_per_s": round(len(splits) / ingest_s, 1),
+            "query_ms": _p(latencies),
+            "hit@5": round(float(np.mean(hits)), 3),
+            "recall@5": round(float(np.mean(recalls)), 3),
+        }
+        self.say(f"{self.elapsed()} plain LangChain recipe: {len(splits)} chunks in {ingest_s:.1f} s · similarity_search(k=4) "
+                 f"{out['query_ms']['p50']}/{out['query_ms']['p95']} ms · source hit@5 {out['hit@5']}")
+        return out
+
+    def side_by_side(self) -> str:
+        i, w, r = self.results["ingest"], self.results["warm"], self.results["recipe"]
+        rows = [
+            ("", "Ottawa Desk", "plain LangChain recipe"),
+            ("chunking", "structure-aware, ≤900 chars", "recursive 1000/200"),
+            ("chunks indexed", i["chunks"], r["chunks"]),
+            ("ingest s (chunks/s)", f"{i['ingest_s']:.1f} ({i['ingest_chunks_per_s']})", f"{r['ingest_s']:.1f} ({r['ingest_chunks_per_s']})"),
+            ("query", "Assistant.ask: cited answer", "similarity_search k=4: passages"),
+            ("query p50 ms", w["ask_ms"]["p50"], r["query_ms"]["p50"]),
+            ("query p95 ms", w["ask_ms"]["p95"], r["query_ms"]["p95"]),
+            ("retrieval only p50/p95 ms", f"{w['retrieve_ms']['p50']}/{w['retrieve_ms']['p95']}", f"{r['query_ms']['p50']}/{r['query_ms']['p95']}"),
+            ("source hit@5", w["hit@5"], r["hit@5"]),
+            ("source recall@5", w["recall@5"], r["recall@5"]),
+        ]
+        return "\n" + _table(rows) + ("\n(the recipe returns 4 passages, so its top-5 sources are those of its 4 passages; "
+                                      "Ottawa Desk ranks sources from retrieve(k=30))")
+
+    # -- 4. cold start ------------------------------------------------------------------------
+
+    def cold_start(self, settings: Settings) -> dict:
+        question = next((q.question for q in self.questions if q.answerable), WARMUP_QUESTION)
+        script = (
+            "import json, time\n"
+            "t0 = time.perf_counter()\n"
+            "from desk.settings import Settings\n"
+            "from assistant.chain import Assistant\n"
+            "t1 = time.perf_counter()\n"
+            f"a = Assistant(Settings(store={str(settings.store)!r}, chroma_url=None))\n"
+            "t2 = time.perf_counter()\n"
+            f"answer = a.ask({question!r})\n"
+            "t3 = time.perf_counter()\n"
+            "from evals.bench import peak_rss_mb\n"
+            "print(json.dumps({'import_s': t1 - t0, 'init_s': t2 - t1, 'first_answer_s': t3 - t2, "
+            "'rss': peak_rss_mb(), 'cited': len(answer.citations)}))\n"
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
+        t = _now()
+        proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        wall = _now() - t
+        if proc.returncode != 0:
+            raise RuntimeError(f"cold start failed: {proc.stderr[-2000:]}")
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        out = {
+            "wall_s": round(wall, 2),
+            "interpreter_s": round(wall - data["import_s"] - data["init_s"] - data["first_answer_s"], 2),
+            "import_s": round(data["import_s"], 2),
+            "init_s": round(data["init_s"], 2),
+            "first_answer_s": round(data["first_answer_s"], 2),
+            "peak_rss_mb": round(data["rss"], 1),
+        }
+        self.say(f"{self.elapsed()} cold start: {out['wall_s']} s to a first answer in a new process (import {out['import_s']} s · "
+                 f"Assistant() {out['init_s']} s · first ask {out['first_answer_s']} s, model load included) · peak RSS {out['peak_rss_mb']} MB")
+        return out
+
+    # -- 6. scale -----------------------------------------------------------------------------
+
+    def scale_run(self, settings: Settings) -> list[dict]:
+        from ingest.embedders import get_embedder
+        from ingest.keyword_index import KeywordIndex
+        from ingest.store import ChromaChunkStore
+
+        store = ChromaChunkStore(settings, get_embedder(settings), create=False)
+        base = store._collection.get(include=["embeddings", "documents"])
+        ids, texts = list(base["ids"]), list(base["documents"])
+        seeds = np.asarray(base["embeddings"], dtype=np.float32)
+        words = Counter(w for text in texts for w in re.findall(r"[^\W\d_]{2,}", text))
+        vocab = np.array(list(words))
+        weights = np.array(list(words.values()), dtype=float)
+        weights /= weights.sum()
+        rng = np.random.default_rng(20251130)
+        batch = min(5000, store.client.get_max_batch_size())
+        rows, added = [], 0
+        for n in self.scale:
+            t = _now()
+            while added < n:
+                count = min(batch, n - added)
+                chunks = [_synthetic_chunk(added + j, rng, vocab, weights) for j in range(count)]
+                vectors = seeds[rng.integers(0, len(seeds), count)] + rng.standard_normal((count, seeds.shape[1])).astype(np.float32) * 0.08
+                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                new_ids = [c.id for c in chunks]
+                new_texts = [c.embedding_text() for c in chunks]
+                store._collection.upsert(ids=new_ids, embeddings=vectors, documents=new_texts, metadatas=[c.to_metadata() for c in chunks])
+                ids += new_ids
+                texts += new_texts
+                added += count
+            insert_s = _now() - t
+            t = _now()
+            KeywordIndex.build(ids, texts, f"bench-synthetic-{n}").save(settings.index_dir)
+            keyword_s = _now() - t
+            result = self.asks(settings)
+            row = {
+                "synthetic": n, "chunks_total": len(ids), "insert_s": round(insert_s, 1), "keyword_build_s": round(keyword_s, 1),
+                "ask_ms": result["ask_ms"], "ask_minus_embed_ms": result["ask_minus_embed_ms"], "stages_p95_ms": {s: v["p95"] for s, v in result["stages_ms"].items()},
+                "retrieve_ms": result["retrieve_ms"], "hit@5": result["hit@5"], "recall@5": result["recall@5"],
+            }
+            rows.append(row)
+            self.say(f"{self.elapsed()} scale +{n:,} synthetic ({len(ids):,} chunks): inserted in {insert_s:.0f} s, keyword index "
+                     f"{keyword_s:.0f} s · ask p50/p95 {row['ask_ms']['p50']}/{row['ask_ms']['p95']} ms (without the query embedding "
+                     f"{row['ask_minus_embed_ms']['p50']}/{row['ask_minus_embed_ms']['p95']}) · source hit@5 {row['hit@5']}")
+        return rows
+
+    # -- summary ------------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        res = self.results
+        i, w, c = res["ingest"], res["warm"], res["cold_start"]
+        lines = [
+            "== Ingest ==",
+            _table([
+                ("", "chunks/s", "seconds"),
+                ("Ingestor.run (split+embed+store+index)", i["ingest_chunks_per_s"], round(i["ingest_s"], 1)),
+                ("model encode (same texts)", i["encode_chunks_per_s"], i["encode_s"]),
+                ("embed_passages (same texts)", i["embed_passages_chunks_per_s"], i["embed_passages_s"]),
+            ]),
+            "",
+            f"== Warm ask latency, {len(self.questions)} questions (ms) ==",
+            _table([("stage", "p50", "p95"), ("ask (total)", w["ask_ms"]["p50"], w["ask_ms"]["p95"])]
+                   + [(s.removesuffix("_ms"), v["p50"], v["p95"]) for s, v in w["stages_ms"].items()]
+                   + [(f"retrieve(k={RETRIEVE_K}) alone", w["retrieve_ms"]["p50"], w["retrieve_ms"]["p95"])]),
+            "",
+            "== Cold start (new process) ==",
+            _table([("step", "seconds"), ("interpreter", c["interpreter_s"]), ("imports", c["import_s"]), ("Assistant()", c["init_s"]),
+                    ("first ask (model load included)", c["first_answer_s"]), ("total wall", c["wall_s"])]),
+            "",
+            f"peak RSS: {res['peak_rss_mb']['cold_start_process']} MB (a new process answering one question), "
+            f"{res['peak_rss_mb']['bench_process']} MB (this bench process, after the largest scale store)",
+            "",
+            "== Scale: corpus + N synthetic chunks (latencies in ms; ask-embed = ask without the query embedding, "
+            "the part that depends on the store) ==",
+        ]
+        scale_rows = [("synthetic N", "chunks", "ask p50", "ask p95", "ask-embed p50", "ask-embed p95", "× N=0", "dense p95",
+                       "keyword p95", "rerank p95", "hit@5")]
+        points = [{"synthetic": 0, "chunks_total": i["chunks"], "ask_ms": w["ask_ms"], "ask_minus_embed_ms": w["ask_minus_embed_ms"],
+                   "stages_p95_ms": {s: v["p95"] for s, v in w["stages_ms"].items()}, "hit@5": w["hit@5"]}] + res["scale"]
+        base95 = w["ask_minus_embed_ms"]["p95"]
+        for row in points:
+            st = row["stages_p95_ms"]
+            scale_rows.append((f"{row['synthetic']:,}", f"{row['chunks_total']:,}", row["ask_ms"]["p50"], row["ask_ms"]["p95"],
+                               row["ask_minus_embed_ms"]["p50"], row["ask_minus_embed_ms"]["p95"],
+                               f"{row['ask_minus_embed_ms']['p95'] / base95:.2f}", st.get("dense_ms", ""), st.get("keyword_ms", ""),
+                               st.get("rerank_ms", ""), row["hit@5"]))
+        lines.append(_table(scale_rows))
+        lines += ["", "== Ottawa Desk vs the plain LangChain recipe ==", self.side_by_side().lstrip("\n"), "",
+                  f"bench wall time: {res['wall_s']} s on {res['cpus']} CPU(s)"]
+        return "\n".join(lines)
+
+
+def _synthetic_chunk(i: int, rng: np.random.Generator, vocab: np.ndarray, weights: np.ndarray):
+    from ingest.documents import Chunk, SourceMeta
+
+    words = list(rng.choice(vocab, size=60, p=weights))
+    first = " ".join(words[:30]).capitalize() + "."
+    second = " ".join(words[30:]).capitalize() + "."
+    text = f"{first} {second}"
+    source = SourceMeta(id=f"synthetic-{i // 10:05d}", title=f"Synthetic filler source {i // 10}", kind="document", language="en")
+    return Chunk(source=source, text=text, start=0, end=len(text), heading=f"Part {i % 10}",
+                 sentences=((0, len(first)), (len(first) + 1, len(text))), language="en")
+
+
+def _table(rows: list[tuple]) -> str:
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
+    out = []
+    for n, row in enumerate(cells):
+        out.append("  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        return os.cpu_count() or 1

@@ -1,0 +1,42 @@
+"""`python -m evals bench` on a small slice of the corpus and a tiny scale run: every section
+runs and bench.json holds the side-by-side figures."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import pytest
+
+from evals.bench import Bench, _table
+from tests.evals.paths import FIXTURE
+from tests.paths import CORPUS_DIR
+
+
+def test_table_aligns_columns():
+    text = _table([("name", "value"), ("a", 1), ("longer", 22.5)])
+    lines = text.splitlines()
+    assert lines[0].startswith("name") and set(lines[1]) <= {"-", " "}
+    assert len({len(line) for line in lines}) == 1
+
+
+@pytest.mark.slow
+def test_bench_small(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("001-ottawa-convention-english-text.md", "052-bb-lv-latvia-withdraws-from-the-convention.md",
+                 "028-err-news-estonia-votes-to-leave.md"):
+        shutil.copy(CORPUS_DIR / name, corpus / name)
+    out = io.StringIO()
+    bench = Bench(scale=[300], questions=FIXTURE, report=tmp_path / "report", keep=tmp_path / "stores", corpus=corpus, out=out)
+    assert bench.run() == 0
+    data = json.loads((tmp_path / "report" / "bench.json").read_text())
+    assert data["ingest"]["chunks"] > 0 and data["ingest"]["encode_chunks_per_s"] > 0
+    assert data["warm"]["ask_ms"]["p95"] >= data["warm"]["ask_ms"]["p50"] > 0
+    assert data["recipe"]["chunks"] > 0 and 0 <= data["recipe"]["hit@5"] <= 1
+    assert data["cold_start"]["first_answer_s"] > 0 and data["cold_start"]["peak_rss_mb"] > 100
+    [row] = data["scale"]
+    assert row["synthetic"] == 300 and row["chunks_total"] == data["ingest"]["chunks"] + 300
+    printed = out.getvalue()
+    assert "plain LangChain recipe" in printed and "source hit@5" in printed and "Scale" in printed
