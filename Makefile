@@ -7,14 +7,14 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpus
 PYTEST_ARGS ?=
 
-.PHONY: run test test-quick ingest eval bench load install clean-store
+.PHONY: run test test-quick ingest eval eval-compare bench load install clean-store
 
 install: $(STAMP)
 
+# torch first, from its CPU wheel: any other order lets pip pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# torch first, from its CPU wheel: any other order lets pip pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,browser]'
 	@touch $(STAMP)
@@ -33,11 +33,26 @@ test-quick: $(STAMP)
 ingest: $(STAMP)
 	$(PY) -m ingest $(CORPUS)
 
+# Evaluation on the dev set (evals/questions/dev.jsonl) over the store `make ingest` builds:
+# reports/latest/{metrics.json,results.jsonl,report.html}. eval-compare adds the ablations.
 eval: $(STAMP)
-	$(PY) -m evals run --report reports/dev
+	$(PY) -m ingest $(CORPUS) --quiet
+	$(PY) -m evals run --report reports/latest
 
+eval-compare: $(STAMP)
+	$(PY) -m ingest $(CORPUS) --quiet
+	$(PY) -m evals run --compare --report reports/compare
+
+# Builds its own temp stores; about 5-10 minutes on 2 cores (BENCH_ARGS=--quick for a smaller scale run).
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(PY) -m evals bench
+	$(PY) -m evals bench --report reports/bench $(BENCH_ARGS)
+
+# Bounded load test of a running server (`make run` in another terminal): 50 clients for 60 s by
+# default, loopback only; prints requests, errors, p50/p95. LOAD_ARGS="--clients 10 --duration 20".
+LOAD_ARGS ?=
+load: $(STAMP)
+	$(PY) scripts/load.py $(LOAD_ARGS)
 
 clean-store:
 	rm -rf data/chroma

@@ -204,6 +204,7 @@ def build_ui(desk: Desk) -> gr.Blocks:
         try:
             for item in desk.assistant().stream(question, history, filters):
                 if isinstance(item, Answer):
+                    desk.answered(item)
                     conversation.append({"question": question, "answer": item.to_json()})
                     yield chat_messages(conversation), conversation
                 else:
@@ -338,12 +339,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = settings_from(args, host=args.host, port=args.port)
     if not _loopback(settings.host) and settings.api_token is None:
-        print(f"error: binding {settings.host} exposes the desk beyond this machine; set DESK_API_TOKEN first", file=sys.stderr)
+        print(f"error: binding {settings.host} exposes the desk beyond this machine, so it needs an access token. "
+              "Set one and start again, e.g.\n"
+              "  export DESK_API_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')\n"
+              "API clients then send `Authorization: Bearer <token>`; the UI asks for it as its password.",
+              file=sys.stderr)
         return 2
     import uvicorn
 
-    print(f"Ottawa Desk on http://{settings.host}:{settings.port}  (API docs at /docs)", file=sys.stderr)
-    uvicorn.run(create_server_app(settings), host=settings.host, port=settings.port, log_level="info")
+    from api import access_log
+
+    access_log.configure()  # one JSON line per request on stderr; uvicorn's own access log is off
+    print(f"Ottawa Desk on http://{settings.host}:{settings.port}  (API docs at /docs, metrics at /metrics)", file=sys.stderr)
+    uvicorn.run(create_server_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False)
     return 0
 
 

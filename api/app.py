@@ -9,9 +9,11 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from api import ask, documents, feedback, health, openai_compat, problems, sources
+from api import access_log, ask, documents, feedback, health, metrics, openai_compat, problems, sources
 from api.auth import require_token
+from api.exposure import LoopbackOnlyWithoutToken
 from api.service import Desk
+from api.telemetry import RequestTelemetry
 from desk.settings import Settings, get_settings
 
 DESCRIPTION = (
@@ -33,12 +35,18 @@ def create_app(settings: Settings | None = None, desk: Desk | None = None) -> Fa
     # a token is configured, so the document says exactly what a client must send.
     secured = [Depends(require_token)] if settings.api_token is not None else []
     errors = problems.problem_responses(401, 500) if secured else problems.problem_responses(500)
-    for module in (ask, sources, documents, health, feedback, openai_compat):
+    for module in (ask, sources, documents, health, feedback, openai_compat, metrics):
         app.include_router(module.router, dependencies=secured, responses=errors)
     problems.install_fallbacks(app)
+    app.state.metrics = metrics.Metrics(app.state.desk)
+    # Middleware added last runs first: telemetry outermost, so every request is logged and
+    # counted, refusals by the middlewares below included.
     app.add_middleware(documents.UploadBodyLimit, max_upload_bytes=settings.max_upload_bytes)
-    if settings.cors_origins:
+    if settings.cors_origins:  # off unless origins are configured (DESK_CORS_ORIGINS)
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
+    if settings.api_token is None:
+        app.add_middleware(LoopbackOnlyWithoutToken)
+    app.add_middleware(RequestTelemetry, listeners=[access_log.log_request, app.state.metrics.observe_request])
     app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     return app
 

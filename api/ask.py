@@ -6,13 +6,13 @@ import json
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.answer import Answer
-from api.deps import check_question, get_desk
+from api.deps import check_question, get_desk, note_answer
 from api.problems import problem_body, problem_responses
 from api.schemas import AskRequest
 from api.service import Desk
@@ -47,11 +47,12 @@ STREAM_EVENT_SCHEMA = {
 
 
 @router.post("/ask", response_model=Answer, responses=problem_responses(400, 422, 502, 503), summary="Ask a question; get a cited answer")
-async def ask(body: AskRequest, desk: Desk = Depends(get_desk)) -> JSONResponse:
+async def ask(body: AskRequest, request: Request, desk: Desk = Depends(get_desk)) -> JSONResponse:
     question = check_question(desk, body.question)
     assistant = await run_in_threadpool(desk.assistant)
     # CPU-bound retrieval and scoring run off the event loop so other requests keep flowing.
     answer = await run_in_threadpool(assistant.ask, question, body.history, body.filters)
+    note_answer(request, desk, answer)
     return JSONResponse(answer.to_json())
 
 
@@ -62,7 +63,7 @@ async def ask(body: AskRequest, desk: Desk = Depends(get_desk)) -> JSONResponse:
                **problem_responses(400, 422, 502, 503)},
     summary="Ask a question; get the answer as it is written (SSE)",
 )
-async def ask_stream(body: AskRequest, desk: Desk = Depends(get_desk)) -> EventSourceResponse:
+async def ask_stream(body: AskRequest, request: Request, desk: Desk = Depends(get_desk)) -> EventSourceResponse:
     question = check_question(desk, body.question)
     # Started before the response, so a missing store is a 503 problem, not a broken stream.
     assistant = await run_in_threadpool(desk.assistant)
@@ -71,6 +72,7 @@ async def ask_stream(body: AskRequest, desk: Desk = Depends(get_desk)) -> EventS
         try:
             async for item in iterate_in_threadpool(assistant.stream(question, body.history, body.filters)):
                 if isinstance(item, Answer):
+                    note_answer(request, desk, item)
                     yield ServerSentEvent(event="answer", data=json.dumps(item.to_json(), ensure_ascii=False))
                 else:
                     yield ServerSentEvent(event="delta", data=json.dumps(item, ensure_ascii=False))

@@ -6,6 +6,8 @@ from fastapi import Request
 
 from api.problems import ProblemError
 from api.service import Desk
+from api.telemetry import STAGES_KEY
+from assistant.answer import Answer
 
 
 def get_desk(request: Request) -> Desk:
@@ -24,3 +26,10 @@ def check_question(desk: Desk, question: str) -> str:
         raise ProblemError(422, f"the question is {len(text):,} characters long; the limit is {limit:,} characters",
                            [{"loc": ["body", "question"], "msg": f"at most {limit} characters", "type": "string_too_long"}])
     return text
+
+
+def note_answer(request: Request, desk: Desk, answer: Answer) -> None:
+    """Every API answer: its stage timings go into the request's log line, and the desk's
+    listeners (the metrics) hear of it."""
+    setattr(request.state, STAGES_KEY, answer.timings_ms)
+    desk.answered(answer)

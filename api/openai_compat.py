@@ -14,14 +14,14 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.answer import Answer, Citation, Turn
-from api.deps import check_question, get_desk
+from api.deps import check_question, get_desk, note_answer
 from api.problems import ProblemError, problem_responses
 from api.schemas import RequestFilters
 from api.service import Desk
@@ -162,7 +162,7 @@ async def models() -> ModelList:
                **problem_responses(400, 422, 502, 503)},
     summary="OpenAI-compatible chat completion with citations",
 )
-async def chat_completions(body: ChatCompletionRequest, desk: Desk = Depends(get_desk)):
+async def chat_completions(body: ChatCompletionRequest, request: Request, desk: Desk = Depends(get_desk)):
     question, history = split_messages(body.messages)
     question = check_question(desk, question)
     assistant = await run_in_threadpool(desk.assistant)
@@ -170,6 +170,7 @@ async def chat_completions(body: ChatCompletionRequest, desk: Desk = Depends(get
     created = int(time.time())
     if not body.stream:
         answer = await run_in_threadpool(assistant.ask, question, history, body.filters)
+        note_answer(request, desk, answer)
         reply = ChatCompletion(id=completion_id, created=created, model=MODEL_ID,
                                choices=[Choice(message=ReplyMessage(content=reply_text(answer)))], citations=answer.citations)
         return JSONResponse(reply.model_dump(mode="json"))
@@ -184,6 +185,7 @@ async def chat_completions(body: ChatCompletionRequest, desk: Desk = Depends(get
         try:
             async for item in iterate_in_threadpool(assistant.stream(question, history, body.filters)):
                 if isinstance(item, Answer):
+                    note_answer(request, desk, item)
                     sources = sources_block(item)
                     if sources:
                         yield chunk({"content": sources})

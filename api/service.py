@@ -12,16 +12,19 @@ import json
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from api.jsonl import append_line
+from assistant.answer import Answer
 from assistant.chain import Assistant
 from desk.errors import DeskError, SourceNotFound, UnsupportedFileType
 from desk.settings import Settings
 from ingest.documents import SourceDocument, SourceMeta
-from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
 from ingest.manifest import Manifest
 from ingest.pipeline import IngestSummary
 from ingest.source_texts import SourceTexts
@@ -59,6 +62,8 @@ class Desk:
         self._lock = threading.RLock()  # re-entered: assistant() opens the store inside it
         self._write_lock = threading.Lock()  # uploads and deletions one at a time
         self._feedback_lock = threading.Lock()
+        # Told of every answer any face gives (the metrics count abstentions this way).
+        self.answer_listeners: list[Callable[[Answer], None]] = []
 
     # -- reading --------------------------------------------------------------------------
 
@@ -108,6 +113,14 @@ class Desk:
     def document_count(self) -> int:
         return len(Manifest.load(self.settings.index_dir).entries)
 
+    def chunk_count(self) -> int:
+        return len(Manifest.load(self.settings.index_dir).chunk_ids())
+
+    def answered(self, answer: Answer) -> None:
+        """Every face calls this with each answer it gives."""
+        for listener in self.answer_listeners:
+            listener(answer)
+
     # -- writing --------------------------------------------------------------------------
 
     @property
@@ -127,7 +140,7 @@ class Desk:
         if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
             raise UnsupportedFileType(name, f"unsupported file type {Path(name).suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
         # `load` names the file in its messages: give it the client's name, not a server path.
-        return name, load(Path(name), upload.data, name)
+        return name, load(Path(name), upload.data, name, limits=ArchiveLimits.of(self.settings))
 
     def ingest_uploads(self, uploads: list[Upload]) -> IngestSummary:
         """Check every file first, then save and ingest them; a refused file changes nothing.
@@ -163,7 +176,12 @@ class Desk:
                 for target, data in planned.items():
                     _atomic_write(target, data)
                 result = Ingestor(self.settings, store=self._open_store(create=True)).run(list(planned), prune=False)
-                if result.failed:  # not expected after the checks above; report it whole
+                if result.failed:  # another worker took the id meanwhile (checks above are per process)
+                    # Don't leave a copy the store doesn't know: remove what no manifest entry lists.
+                    listed = {e.path for e in Manifest.load(self.settings.index_dir).entries.values()}
+                    for target in planned:
+                        if str(target) not in listed:
+                            target.unlink(missing_ok=True)
                     reasons = "; ".join(f"{Path(f.path).name}: {f.reason}" for f in result.failed)
                     raise UploadConflict(f"some files could not be ingested: {reasons}")
                 summary = _merge(summary, result)
@@ -190,12 +208,10 @@ class Desk:
             return len(Manifest.load(self.settings.index_dir).chunk_ids())
 
     def record_feedback(self, record: dict[str, Any]) -> None:
-        """Append one JSON line; a lock keeps lines whole when two ratings arrive at once."""
+        """Append one JSON line, whole, even with several API workers writing the same file."""
         line = json.dumps({"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **record}, ensure_ascii=False)
-        path = self.settings.feedback_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._feedback_lock, open(path, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        with self._feedback_lock:  # threads of this process queue here, not on the file lock
+            append_line(self.settings.feedback_file, line)
 
 
 def safe_file_name(name: str) -> str:

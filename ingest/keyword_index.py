@@ -139,10 +139,12 @@ class KeywordIndex:
             self.bm25.save(str(tmp), show_progress=False)
         (tmp / "ids.json").write_text(json.dumps({"ids": self.ids, "fingerprint": self.fingerprint}))
         os.replace(tmp, directory / name)
-        old = read_pointer(directory)
         atomic_write_text(directory / _POINTER, json.dumps({"current": name, "fingerprint": self.fingerprint}))
-        if old and old != name:
-            shutil.rmtree(directory / old, ignore_errors=True)
+        # Every other index folder goes: the one just replaced, and any a killed ingest renamed
+        # into place but never switched to. (Saves run under the ingest lock: no other writer.)
+        for stale in directory.glob("keyword-*"):
+            if stale.name != name and stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
         for stale in directory.glob(".keyword-*.tmp"):  # left by a killed ingest
             shutil.rmtree(stale, ignore_errors=True)
 

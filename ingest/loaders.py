@@ -9,21 +9,39 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from desk.errors import LoadError, UnsupportedFileType
+from desk.settings import Settings, get_settings
 from ingest import language
 from ingest.documents import COUNTRIES, SourceDocument, SourceMeta
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
+_TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 
 
-def load(path: Path, data: bytes | None = None, name: str | None = None) -> SourceDocument:
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """How far a zip-based file (DOCX) may expand; from Settings.max_unpacked_bytes and
+    Settings.max_compression_ratio."""
+
+    max_unpacked_bytes: int
+    max_ratio: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> ArchiveLimits:
+        return cls(settings.max_unpacked_bytes, settings.max_compression_ratio)
+
+
+def load(path: Path, data: bytes | None = None, name: str | None = None, limits: ArchiveLimits | None = None) -> SourceDocument:
     """Load `path` (or `data` named `name`, for uploads). The format is chosen by suffix and
-    checked against the content, so a renamed binary is refused rather than mis-parsed."""
+    checked against the content, so a renamed binary is refused rather than mis-parsed; a zip
+    container is checked against `limits` before any parser opens it."""
     name = name or path.name
     suffix = Path(name).suffix.lower()
     loader = _LOADERS.get(suffix)
@@ -37,6 +55,10 @@ def load(path: Path, data: bytes | None = None, name: str | None = None) -> Sour
     if not data.strip():
         raise LoadError(str(path), "file is empty")
     _check_content_matches(path, suffix, data)
+    if suffix == ".docx":
+        if limits is None:  # a caller without settings of its own (tests, scripts): the environment's
+            limits = ArchiveLimits.of(get_settings())
+        check_archive(path, data, limits)
     try:
         title, text, meta = loader(path, data)
     except LoadError:
@@ -56,8 +78,36 @@ def _check_content_matches(path: Path, suffix: str, data: bytes) -> None:
     elif suffix == ".docx":
         if not data.startswith(b"PK"):
             raise LoadError(str(path), "not a DOCX file (not a zip container)")
-    elif b"\x00" in data[:8192]:
-        raise LoadError(str(path), "looks like a binary file, not text")
+    elif suffix in _TEXT_SUFFIXES:
+        import filetype
+
+        # A known binary signature (PDF, zip, image, …) under a text name: say what it is, rather
+        # than the vaguer "binary" or "not valid UTF-8" the checks below would give.
+        kind = filetype.guess(data[:8192])
+        if kind is not None:
+            raise LoadError(str(path), f"looks like a {kind.extension.upper()} file ({kind.mime}), not plain text "
+                                       "(binary content under a text name); give it its real extension or convert it to text")
+        if b"\x00" in data[:8192]:
+            raise LoadError(str(path), "looks like a binary file, not text")
+
+
+def check_archive(path: Path, data: bytes, limits: ArchiveLimits) -> None:
+    """Refuse a zip bomb before anything decompresses it: the sizes its directory declares are
+    summed and compared with the limits. zipfile never yields more than a member's declared size
+    (it truncates, then fails the CRC), so a lying directory can't get past this either."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise LoadError(str(path), f"corrupt or unreadable {path.suffix[1:].upper() or 'zip'} file ({exc})") from exc
+    unpacked = sum(m.file_size for m in members)
+    packed = max(sum(m.compress_size for m in members), 1)
+    if unpacked > limits.max_unpacked_bytes:
+        raise LoadError(str(path), f"refused: it would unpack to {unpacked:,} bytes, over the limit of "
+                                   f"{limits.max_unpacked_bytes:,} (DESK_MAX_UNPACKED_BYTES); a decompression bomb?")
+    if unpacked / packed > limits.max_ratio:
+        raise LoadError(str(path), f"refused: it expands {unpacked / packed:,.0f} times when unpacked, over the limit of "
+                                   f"{limits.max_ratio:,.0f} (DESK_MAX_COMPRESSION_RATIO); a decompression bomb?")
 
 
 def _decode(path: Path, data: bytes) -> str:

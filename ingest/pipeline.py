@@ -7,6 +7,7 @@ gone from an ingested folder takes its chunks with it. One bad file is reported 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,10 +22,10 @@ from desk.settings import Settings
 from ingest.documents import Chunk
 from ingest.embedders import get_embedder
 from ingest.keyword_index import TOKENIZER_VERSION, KeywordIndex, pointer_fingerprint
-from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
 from ingest.manifest import Entry, Manifest
 from ingest.source_texts import SourceTexts
-from ingest.splitter import split
+from ingest.splitter import SPLITTER_VERSION, split
 from ingest.store import ChromaChunkStore, ChunkStore
 
 SKIPPED_NAMES = {"README.md"}  # a folder's README describes the corpus; it is not a source
@@ -58,6 +59,11 @@ class IngestSummary:
         return asdict(self)
 
 
+def recipe(settings: Settings) -> str:
+    """How files are turned into chunks; a file ingested under another recipe is re-split."""
+    return f"splitter {SPLITTER_VERSION}, max {settings.chunk_max_chars}, min {settings.chunk_min_chars}"
+
+
 def fingerprint(chunk_ids: Iterable[str]) -> str:
     content = "\n".join([f"tokenizer {TOKENIZER_VERSION}", *sorted(chunk_ids)])
     return hashlib.sha256(content.encode()).hexdigest()[:32]
@@ -77,6 +83,7 @@ class Ingestor:
         started = time.perf_counter()
         summary = IngestSummary(store=self.settings.chroma_url or str(self.settings.store))
         with self.lock:
+            sweep_partial_writes(self.index_dir)
             manifest = Manifest.load(self.index_dir)
             in_store = self.store.ids()
             files, folders = self._discover(paths, summary)
@@ -139,12 +146,19 @@ class Ingestor:
             return
         digest = hashlib.sha256(data).hexdigest()
         previous = manifest.by_path(key)
-        if previous and previous.sha256 == digest and set(previous.chunk_ids) <= in_store and self.texts.exists(previous.source_id):
+        current = (
+            previous
+            and previous.sha256 == digest
+            and previous.recipe == recipe(self.settings)
+            and set(previous.chunk_ids) <= in_store
+            and self.texts.exists(previous.source_id)
+        )
+        if current:
             seen[previous.source_id] = key
             summary.unchanged += 1
             return
         try:
-            document = load(path, data)
+            document = load(path, data, limits=ArchiveLimits.of(self.settings))
         except LoadError as exc:
             if previous:  # keep what the file said last time rather than losing it
                 seen[previous.source_id] = key
@@ -177,6 +191,7 @@ class Ingestor:
             chunk_ids=[c.id for c in chunks],
             ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             title=document.meta.title,
+            recipe=recipe(self.settings),
         )
         manifest.save()
         summary.source_ids.append(source_id)
@@ -221,3 +236,17 @@ class Ingestor:
             ids.extend(page_ids)
             texts.extend(page_texts)
         KeywordIndex.build(ids, texts, wanted).save(self.index_dir)
+
+
+def sweep_partial_writes(index_dir: Path) -> None:
+    """Remove the temporary files and folders a killed writer left behind (every write here is
+    write-to-temp-then-rename, so a temp name is never a live file). Called with the ingest lock
+    held: no other writer can be between its write and its rename."""
+    for folder in (index_dir, index_dir / "sources"):
+        if not folder.is_dir():
+            continue
+        for stale in folder.glob(".*.tmp"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)

@@ -115,15 +115,19 @@ class ChromaChunkStore:
             spans.append([(shift + s, shift + e) for s, e in chunk.sentences])
         vectors, sentence_vectors = self.embedder.embed_passages(texts, spans)
         ids = [c.id for c in chunks]
-        self._guard(lambda: self._collection.upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=[c.to_metadata() for c in chunks]))
         s_ids, s_vectors, s_meta = [], [], []
         for chunk_id, vecs in zip(ids, sentence_vectors):
             for i, vec in enumerate(vecs):
                 s_ids.append(f"{chunk_id}:{i}")
                 s_vectors.append(vec)
                 s_meta.append({"chunk_id": chunk_id, "i": i})
+        # Sentences first, the chunk record last: a chunk record is the commit mark of all its
+        # vectors. Ingest reuses any chunk already in the store, so a kill between the two writes
+        # must leave the chunk absent (re-embedded next run), never present without sentences.
+        # (delete() goes the other way round for the same reason.)
         if s_ids:
             self._guard(lambda: self._sentences.upsert(ids=s_ids, embeddings=np.asarray(s_vectors), metadatas=s_meta))
+        self._guard(lambda: self._collection.upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=[c.to_metadata() for c in chunks]))
 
     def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not chunk_ids:
@@ -145,6 +149,8 @@ class ChromaChunkStore:
         ids = list(ids)
         for i in range(0, len(ids), 5000):
             part = ids[i : i + 5000]
+            # The chunk record first: once it is gone the chunk is never reused, so sentence rows a
+            # kill leaves behind are unreachable (and overwritten if the passage comes back).
             self._guard(lambda: self._collection.delete(ids=part))
             self._guard(lambda: self._sentences.delete(where={"chunk_id": {"$in": part}}))
 

@@ -30,3 +30,29 @@ def corpus_settings(tmp_path_factory) -> Settings:
     assert not summary.failed, f"the corpus did not ingest cleanly: {summary.failed}"
     assert summary.added == len(corpus_documents())
     return settings
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real model, loaded once per process (get_embedder caches it) and shared by every test."""
+    from pathlib import Path
+
+    from ingest.embedders import get_embedder
+    from tests.ingest.files import make_settings
+
+    return get_embedder(make_settings(Path("unused")))
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory) -> str:
+    """The URL of one real `chroma run` server for the whole session (marker `server`). Tests
+    share it by using collections of their own; a test that stops its server starts its own
+    `tests.chroma.ChromaServer` instead."""
+    from tests.chroma import ChromaServer, ChromaServerError
+
+    try:
+        server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data").start()
+    except ChromaServerError as exc:
+        pytest.fail(str(exc))
+    yield server.url
+    server.stop()

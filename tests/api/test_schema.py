@@ -14,44 +14,12 @@ from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, settings
 
 from api.app import create_app
-from api.service import Desk
-from assistant.answer import Answer, AnswerSentence, Citation
 from ingest.documents import SourceDocument, SourceMeta
 from ingest.source_texts import SourceTexts
+from tests.api.stubs import TEXT, StubDesk
 from tests.ingest.files import make_settings
 
 pytestmark = pytest.mark.badinput
-
-TEXT = "The Convention has unlimited duration. A withdrawal takes effect six months after notice.\n"
-
-
-class StubAssistant:
-    def stream(self, question, history=None, filters=None):
-        start = TEXT.index("A withdrawal")
-        citation = Citation(n=1, source_id="doc-1", title="Doc", publisher="P", date=None, url="https://example.org",
-                            heading="", quote=TEXT[start:-1], start=start, end=len(TEXT) - 1, score=0.9)
-        sentence = AnswerSentence(text=TEXT[start:-1], citations=[1])
-        yield f"{sentence.text} [1]"
-        yield Answer(answer=f"{sentence.text} [1]", abstained=False, sentences=[sentence], citations=[citation], timings_ms={})
-
-    def ask(self, question, history=None, filters=None):
-        return list(self.stream(question, history, filters))[-1]
-
-
-class StubStore:
-    def heartbeat(self) -> None:
-        pass
-
-    def count(self) -> int:
-        return 2
-
-
-class StubDesk(Desk):
-    def assistant(self):
-        return StubAssistant()
-
-    def store(self):
-        return StubStore()
 
 
 def _app():

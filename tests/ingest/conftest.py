@@ -1,5 +1,5 @@
 """Fixtures of the ingest tests: a small folder of real sources, a store folder per test, and the
-real embedding model loaded once per process (get_embedder caches it)."""
+real embedding model (the `embedder` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -21,11 +21,3 @@ def settings(tmp_path: Path) -> Settings:
 def sources(tmp_path: Path) -> Path:
     """A folder with three small Markdown sources (alpha: treaty, beta: Latvia, gamma: Lithuania)."""
     return write_sources(tmp_path / "sources")
-
-
-@pytest.fixture(scope="session")
-def embedder():
-    """The real model, shared by every test of the session."""
-    from ingest.embedders import get_embedder
-
-    return get_embedder(make_settings(Path("unused")))

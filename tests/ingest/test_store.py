@@ -4,14 +4,9 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 
 from desk.errors import ConfigError, StoreMissing, StoreUnavailable
@@ -19,58 +14,10 @@ from ingest.documents import Chunk
 from ingest.loaders import load
 from ingest.splitter import split
 from ingest.store import ChromaChunkStore
+from tests.chroma import ChromaServer, free_port
 from tests.ingest.files import make_settings, write_sources
 
-CHROMA = Path(sys.executable).with_name("chroma")
 WITHDRAWAL_3 = "Article 20 — Duration and withdrawal › 3"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_chroma(path: Path) -> tuple[subprocess.Popen, str]:
-    """`chroma run` on a free port, returned once its heartbeat answers."""
-    port = free_port()
-    log = open(path.parent / f"chroma-{port}.log", "wb")
-    process = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()  # the child holds its own copy
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"chroma run exited with {process.returncode}: {Path(log.name).read_text(errors='replace')[-2000:]}")
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            stop(process)
-            pytest.fail("chroma run did not answer its heartbeat within 60 s")
-        time.sleep(0.1)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory) -> str:
-    process, url = start_chroma(tmp_path_factory.mktemp("chroma-server") / "data")
-    yield url
-    stop(process)
 
 
 # Every test on a backend embeds with the real model, hence `slow` on both params.
@@ -284,13 +231,10 @@ def test_server_url_that_is_not_http_is_a_config_error(tmp_path: Path, embedder)
 @pytest.mark.server
 @pytest.mark.fault
 def test_server_stopped_after_opening_is_store_unavailable(tmp_path: Path, embedder, chunks):
-    process, url = start_chroma(tmp_path / "data")
-    try:
-        store = ChromaChunkStore(make_settings(tmp_path, chroma_url=url), embedder)
+    with ChromaServer(tmp_path / "data") as server:
+        store = ChromaChunkStore(make_settings(tmp_path, chroma_url=server.url), embedder)
         store.add(chunks[:2])
         assert store.count() == 2
-    finally:
-        stop(process)
 
     with pytest.raises(StoreUnavailable, match="not reachable"):
         store.count()
