@@ -19,6 +19,11 @@ from ingest.keyword_index import fold
 
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]{2,}")
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b[^.]{0,60}\b(question|instructions?|prompt|above|previous|rules)\b"
+    r"|\b(reply|answer|respond|say|state)\s+(only\s+)?(that|with)\b|^\s*(assistant|system|user)\s*:",
+    re.I,
+)
 _COMMON = {"the", "this", "that", "these", "according", "under", "article", "however", "there", "sources"}
 
 
@@ -84,10 +89,14 @@ class Verifier:
         if vectors is None or not len(vectors):
             return None
         similarities = vectors @ vector
-        best = int(np.argmax(similarities))
-        if float(similarities[best]) < self.settings.verify_min_similarity:
-            return None
-        return candidate.sentences[best]
+        for i in np.argsort(-similarities):
+            if float(similarities[i]) < self.settings.verify_min_similarity or i >= len(candidate.sentences):
+                return None
+            # A sentence that instructs the reader is a document trying to steer the model,
+            # never evidence for what the model then says.
+            if not _INSTRUCTION.search(candidate.sentences[i].text):
+                return candidate.sentences[i]
+        return None
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -67,8 +67,10 @@ class Chunk:
 
     @property
     def id(self) -> str:
-        digest = hashlib.sha256(f"{self.source.id}\n{self.heading}\n{self.text}".encode()).hexdigest()
-        return digest[:32]
+        # The sentence spans are part of the identity: their vectors are stored per sentence,
+        # so a splitter that cuts the same text differently must re-embed it.
+        key = f"{self.source.id}\n{self.heading}\n{self.text}\n{self.sentences}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def embedding_text(self) -> str:
         """What gets embedded and keyword-indexed: the passage in the context of its title and

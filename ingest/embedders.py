@@ -44,9 +44,10 @@ class SentenceTransformerEmbedder(Embeddings):
     """A sentence-transformers model from a shipped wheel or a local folder; vectors are
     L2-normalised so that cosine similarity is a dot product."""
 
-    def __init__(self, model: str, batch_size: int = 32):
+    def __init__(self, model: str, batch_size: int = 32, threads: int = 1):
         self.name = f"sentence-transformers/{model}"
         self.batch_size = batch_size
+        self.threads = threads
         self._path = _resolve_model_path(model)
         self._loaded = None
 
@@ -54,10 +55,12 @@ class SentenceTransformerEmbedder(Embeddings):
     def _model(self):
         """Loaded on first use: an ingest with nothing to embed never pays the model's load time."""
         if self._loaded is None:
+            import torch
             import transformers
             from sentence_transformers import SentenceTransformer
 
             transformers.utils.logging.disable_progress_bar()
+            torch.set_num_threads(self.threads)
             self._loaded = SentenceTransformer(self._path, device="cpu")
         return self._loaded
 
@@ -131,10 +134,10 @@ _BACKENDS = {"sentence-transformers": SentenceTransformerEmbedder}
 
 
 @lru_cache(maxsize=4)
-def _cached(backend: str, model: str, batch_size: int) -> Embeddings:
-    return _BACKENDS[backend](model, batch_size=batch_size)
+def _cached(backend: str, model: str, batch_size: int, threads: int) -> Embeddings:
+    return _BACKENDS[backend](model, batch_size=batch_size, threads=threads)
 
 
 def get_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     """One loaded model per process and configuration: loading costs seconds."""
-    return _cached(settings.embedder, settings.embedding_model, settings.embedding_batch_size)
+    return _cached(settings.embedder, settings.embedding_model, settings.embedding_batch_size, settings.torch_threads)

@@ -20,6 +20,7 @@ class Entry:
     chunk_ids: list[str]
     ingested_at: str
     title: str = ""
+    recipe: str = ""  # how the file was split (see pipeline.recipe): a new recipe re-splits it
 
 
 @dataclass

@@ -17,6 +17,10 @@ from ingest import language
 from ingest.documents import Chunk, SourceDocument
 from ingest.sentences import sentence_spans
 
+# Raise when a change to this module or to ingest.sentences changes the chunks it makes: stores
+# built before re-split their files on the next ingest (unchanged passages keep their vectors).
+SPLITTER_VERSION = "3"
+
 # "**3.**", "**4(b)(i)**" (the corpus treaty), "3." / "(a)" / "a)" at the start of a block.
 _BOLD_LABEL = re.compile(r"^\*\*(\d+(?:\([a-z]+\))*)\.?\*\*")
 _NUMBER_LABEL = re.compile(r"^(\d{1,3})[.)]\s")

@@ -300,3 +300,24 @@ def test_countries_and_dates_reach_the_store_as_filterable_fields(settings, sour
         assert {c.source.id for c, _ in hits} == expected.get(country, set()), country
     recent = store.search(vector, k=20, where={"date_int": {"$gte": 20251201}})
     assert {c.source.id for c, _ in recent} == {"gamma-seimas"}
+
+
+@pytest.mark.slow
+def test_a_new_split_recipe_resplits_without_reembedding_unchanged_passages(tmp_path, monkeypatch):
+    """A store built by an older splitter is brought up to date by the next ingest; passages the
+    new recipe leaves as they were keep their vectors (content-hash ids)."""
+    from desk.settings import Settings
+    from ingest import pipeline
+    from ingest.pipeline import Ingestor
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\n## One\n\nThe Seimas voted 107 to 0.\n\n## Two\n\nThree members abstained.\n")
+    settings = Settings(store=tmp_path / "store")
+    Ingestor(settings).run([folder])
+    monkeypatch.setattr(pipeline, "SPLITTER_VERSION", "test-next")
+    summary = Ingestor(settings).run([folder])
+    assert summary.updated == 1 and summary.unchanged == 0
+    assert summary.chunks_embedded == 0, "unchanged passages are not embedded again"
+    again = Ingestor(settings).run([folder])
+    assert again.unchanged == 1
