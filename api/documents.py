@@ -11,7 +11,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.deps import get_desk
 from api.problems import ProblemError, problem_response, problem_responses
 from api.schemas import IngestFailure, IngestResult, Removed
-from api.service import Desk, Forbidden, Upload
+from api.service import Desk, Upload
+from desk.errors import Forbidden
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 

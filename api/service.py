@@ -21,7 +21,7 @@ from typing import Any
 from api.jsonl import append_line
 from assistant.answer import Answer
 from assistant.chain import Assistant
-from desk.errors import DeskError, SourceNotFound, UnsupportedFileType
+from desk.errors import DeskError, Forbidden, SourceNotFound, UnsupportedFileType, UploadConflict, UploadTooLarge
 from desk.settings import Settings
 from ingest.documents import SourceDocument, SourceMeta
 from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
@@ -29,20 +29,6 @@ from ingest.manifest import Manifest
 from ingest.pipeline import IngestSummary
 from ingest.source_texts import SourceTexts
 from ingest.store import ChunkStore
-
-
-class UploadTooLarge(DeskError):
-    status = 413
-
-
-class UploadConflict(DeskError):
-    """The file is fine but can't join the store as it is (its id is taken by another source)."""
-
-    status = 409
-
-
-class Forbidden(DeskError):
-    status = 403
 
 
 @dataclass(frozen=True)

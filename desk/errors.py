@@ -48,3 +48,19 @@ class GeneratorUnavailable(DeskError):
     """The configured LLM endpoint does not answer."""
 
     status = 502
+
+
+class UploadTooLarge(DeskError):
+    status = 413
+
+
+class UploadConflict(DeskError):
+    """The file is fine but can't join the store as it is (its id is taken by another source)."""
+
+    status = 409
+
+
+class Forbidden(DeskError):
+    """An operation this server has switched off (uploads, deletions)."""
+
+    status = 403
