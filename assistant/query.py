@@ -36,7 +36,6 @@ _MONTHS = (
     r"tammikuu\w*|helmikuu\w*|maaliskuu\w*|huhtikuu\w*|toukokuu\w*|kesakuu\w*|heinakuu\w*|elokuu\w*|syyskuu\w*|lokakuu\w*|marraskuu\w*|joulukuu\w*"
 )
 _DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|(19|20)\d{{2}})")
-_NUMBER = re.compile(r"\b\d+([.,]\d+)?\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million)\b")
 _COMPARE_CUE = re.compile(r"\b(agree|disagree|differ|different sources|various sources|each source|consistent|contradict|compare)")
 _YEAR_CUE = re.compile(r"\b(what|which|in which|in what) year\b|kuriais metais|kura gada|mis aastal|w ktorym roku|mina vuonna")
 _COUNT_FOCUS = re.compile(
@@ -97,10 +96,6 @@ def has_date(text: str) -> bool:
     return bool(_DATE.search(fold(text)))
 
 
-def has_number(text: str) -> bool:
-    return bool(_NUMBER.search(fold(text)))
-
-
 _FULL_DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}})")
 _COUNT = re.compile(r"\b\d+(?:[.,]\d+)?\b(?!\s*(?:-|–)?\s*\d)|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand)\b")
 
@@ -124,12 +119,3 @@ def type_fit(answer_type: AnswerType, sentence: str, terms: list[str], focus: li
                 best = max(best, 1.0 if stems & set(window) else 0.5)
         return best
     return 0.0
-
-
-def satisfies(answer_type: AnswerType, sentence: str) -> bool:
-    """Does the sentence carry the kind of fact the question asks for?"""
-    if answer_type == "date":
-        return has_date(sentence)
-    if answer_type == "number":
-        return has_number(sentence)
-    return True
