@@ -3,22 +3,30 @@ languages of the corpus so that short texts aren't labelled with unrelated langu
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 LANGUAGES = ("en", "lt", "lv", "et", "pl", "fi", "ro")
 
 
-@lru_cache(maxsize=8)
-def _identifier(languages: tuple[str, ...]):
+@lru_cache(maxsize=1)
+def _identifier():
+    # Loaded once (~0.7 s): restricting to a subset is done on its ranking, not by loading a
+    # model per subset.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(languages))
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+    identifier.set_languages(list(LANGUAGES))
     return identifier
 
 
 def detect(text: str, among: tuple[str, ...] = LANGUAGES, default: str = "en", min_confidence: float = 0.5) -> str:
+    """The most likely of `among` for `text`, or `default` when that is not clear."""
     if not text.strip():
         return default
-    lang, confidence = _identifier(tuple(sorted(set(among)))).classify(text[:4000])
-    return lang if confidence >= min_confidence else default
+    scores = [(lang, score) for lang, score in _identifier().rank(text[:4000]) if lang in among]
+    if not scores:
+        return default
+    best_lang, best = max(scores, key=lambda item: item[1])
+    confidence = 1.0 / sum(math.exp(score - best) for _, score in scores)  # softmax among `among`
+    return best_lang if confidence >= min_confidence else default

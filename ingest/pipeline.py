@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from desk.errors import LoadError
 from desk.settings import Settings
-from ingest.documents import Chunk
+from ingest.documents import Chunk, SourceDocument
 from ingest.embedders import get_embedder
 from ingest.keyword_index import TOKENIZER_VERSION, KeywordIndex, pointer_fingerprint
 from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
@@ -59,6 +59,17 @@ class IngestSummary:
         return asdict(self)
 
 
+@dataclass
+class _Prepared:
+    """A file read and split, waiting for its new passages to be embedded with others'."""
+
+    key: str
+    digest: str
+    document: SourceDocument
+    chunks: list[Chunk]
+    old: Entry | None
+
+
 def recipe(settings: Settings) -> str:
     """How files are turned into chunks; a file ingested under another recipe is re-split."""
     return f"splitter {SPLITTER_VERSION}, max {settings.chunk_max_chars}, min {settings.chunk_min_chars}"
@@ -89,9 +100,19 @@ class Ingestor:
             files, folders = self._discover(paths, summary)
             seen: dict[str, str] = {}
             bar = tqdm(files, desc="files", unit="file", disable=not progress, leave=False)
+            embedding = tqdm(desc="embedding", unit="chunk", disable=not progress, leave=False)
+            pending: list[_Prepared] = []
             for path in bar:
                 bar.set_postfix_str(path.name[-40:])
-                self._ingest_file(path, manifest, in_store, seen, summary, progress)
+                prepared = self._prepare(path, manifest, in_store, seen, summary)
+                if prepared:
+                    pending.append(prepared)
+                if sum(len(p.chunks) for p in pending) >= self.settings.embedding_batch_size * 4:
+                    self._commit(pending, manifest, in_store, summary, embedding)
+                    pending = []
+            if pending:
+                self._commit(pending, manifest, in_store, summary, embedding)
+            embedding.close()
             if prune:
                 self._prune(manifest, folders, seen, summary)
             orphans = self.store.ids() - manifest.chunk_ids()
@@ -136,14 +157,15 @@ class Ingestor:
                 summary.failed.append(FileFailure(str(raw), "no such file or folder"))
         return files, folders
 
-    def _ingest_file(self, path: Path, manifest: Manifest, in_store: set[str], seen: dict[str, str],
-                     summary: IngestSummary, progress: bool) -> None:
+    def _prepare(self, path: Path, manifest: Manifest, in_store: set[str], seen: dict[str, str],
+                 summary: IngestSummary) -> _Prepared | None:
+        """Read, check and split one file; None when it is unchanged or can't be read."""
         key = str(path)
         try:
             data = path.read_bytes()
         except OSError as exc:
             summary.failed.append(FileFailure(key, f"cannot read file ({exc.strerror})"))
-            return
+            return None
         digest = hashlib.sha256(data).hexdigest()
         previous = manifest.by_path(key)
         current = (
@@ -156,61 +178,63 @@ class Ingestor:
         if current:
             seen[previous.source_id] = key
             summary.unchanged += 1
-            return
+            return None
         try:
             document = load(path, data, limits=ArchiveLimits.of(self.settings))
         except LoadError as exc:
             if previous:  # keep what the file said last time rather than losing it
                 seen[previous.source_id] = key
             summary.failed.append(FileFailure(key, exc.reason))
-            return
+            return None
         source_id = document.meta.id
         other = seen.get(source_id) or (manifest.entries[source_id].path if source_id in manifest.entries else None)
         if other and other != key and (source_id in seen or Path(other).exists()):
             summary.failed.append(FileFailure(key, f"source id {source_id!r} is already used by {other}; give this file another id"))
-            return
+            return None
         seen[source_id] = key
-        chunks = split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars)
-        old_entry = manifest.entries.get(source_id)
         if previous and previous.source_id != source_id:  # the file's id changed: drop the old source
             self._drop(manifest, previous.source_id, summary)
-        old_ids = set(old_entry.chunk_ids) if old_entry else set()
-        new_chunks = [c for c in chunks if c.id not in in_store]
-        kept = [c for c in chunks if c.id in in_store]
-        self._embed_and_add(new_chunks, progress)
-        self.store.update_metadata(kept)
-        stale = old_ids - {c.id for c in chunks}
-        self.store.delete(stale)
-        in_store.update(c.id for c in new_chunks)
-        in_store.difference_update(stale)
-        self.texts.save(document)
-        manifest.entries[source_id] = Entry(
-            source_id=source_id,
-            path=key,
-            sha256=digest,
-            chunk_ids=[c.id for c in chunks],
-            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            title=document.meta.title,
-            recipe=recipe(self.settings),
-        )
-        manifest.save()
-        summary.source_ids.append(source_id)
-        summary.chunks_embedded += len(new_chunks)
-        summary.chunks_removed += len(stale)
-        if old_entry:
-            summary.updated += 1
-        else:
-            summary.added += 1
+        chunks = split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars)
+        return _Prepared(key, digest, document, chunks, manifest.entries.get(source_id))
 
-    def _embed_and_add(self, chunks: list[Chunk], progress: bool) -> None:
-        if not chunks:
-            return
-        batch = self.settings.embedding_batch_size * 4
-        with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress, leave=False) as bar:
-            for i in range(0, len(chunks), batch):
-                part = chunks[i : i + batch]
-                self.store.add(part)
-                bar.update(len(part))
+    def _commit(self, batch: list[_Prepared], manifest: Manifest, in_store: set[str], summary: IngestSummary, bar) -> None:
+        """Embed the new passages of several files in full batches (per-file batches of a few
+        passages left the model a third idle), then record each file; the manifest is written
+        only once its files' chunks are stored, so a killed run resumes from there."""
+        new_chunks = [c for item in batch for c in item.chunks if c.id not in in_store]
+        size = self.settings.embedding_batch_size * 4
+        for i in range(0, len(new_chunks), size):
+            part = new_chunks[i : i + size]
+            self.store.add(part)
+            bar.update(len(part))
+        for item in batch:
+            ids = {c.id for c in item.chunks}
+            self.store.update_metadata([c for c in item.chunks if c.id in in_store])
+            old_ids = set(item.old.chunk_ids) if item.old else set()
+            stale = old_ids - ids
+            self.store.delete(stale)
+            embedded = len(ids - in_store)
+            in_store.update(ids)
+            in_store.difference_update(stale)
+            self.texts.save(item.document)
+            source_id = item.document.meta.id
+            manifest.entries[source_id] = Entry(
+                source_id=source_id,
+                path=item.key,
+                sha256=item.digest,
+                chunk_ids=[c.id for c in item.chunks],
+                ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                title=item.document.meta.title,
+                recipe=recipe(self.settings),
+            )
+            summary.source_ids.append(source_id)
+            summary.chunks_embedded += embedded
+            summary.chunks_removed += len(stale)
+            if item.old:
+                summary.updated += 1
+            else:
+                summary.added += 1
+        manifest.save()
 
     def _prune(self, manifest: Manifest, folders: list[Path], seen: dict[str, str], summary: IngestSummary) -> None:
         for source_id, entry in list(manifest.entries.items()):

@@ -39,8 +39,10 @@ def kill_mid_ingest(folder: Path, store: Path, tries: int = 3) -> int:
     """Start `python -m ingest` and SIGKILL it once the manifest lists 1..SOURCES-1 sources;
     the number listed when it died. Retried on a fresh store if the run outpaced the poll."""
     for _ in range(tries):
+        # Ingest commits files as their passages fill an embedding batch (4 x the batch size); a
+        # batch size of 1 commits every few passages, so there is a moment to kill it between.
         process = subprocess.Popen([sys.executable, "-m", "ingest", str(folder), "--store", str(store), "--quiet"],
-                                   cwd=REPO_ROOT, env={**os.environ, "DESK_CHROMA_URL": ""},
+                                   cwd=REPO_ROOT, env={**os.environ, "DESK_CHROMA_URL": "", "DESK_EMBEDDING_BATCH_SIZE": "1"},
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 300
@@ -86,7 +88,8 @@ def test_a_kill_between_the_vector_writes_never_leaves_a_chunk_without_its_sente
     from ingest.store import ChromaChunkStore
 
     folder = write_sources(tmp_path / "sources")
-    settings = make_settings(tmp_path / "store")
+    # Batch size 1: ingest stores passages four at a time, so there is a second store.add to die in.
+    settings = make_settings(tmp_path / "store").model_copy(update={"embedding_batch_size": 1})
 
     class Killed(BaseException):  # like SIGKILL: no `except Exception` on the way out catches it
         pass
@@ -118,7 +121,7 @@ def test_a_kill_between_the_vector_writes_never_leaves_a_chunk_without_its_sente
 
     def add(chunks):
         calls[0] += 1
-        if calls[0] == 2:  # the second file's vectors: one of the two writes happens, then death
+        if calls[0] == 2:  # the second batch's vectors: one of the two writes happens, then death
             budget[0] = 1
         return real_add(chunks)
 
