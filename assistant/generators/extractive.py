@@ -22,7 +22,7 @@ from ingest.keyword_index import fold, tokenize
 _FIGURE = re.compile(r"\b\d[\d,.]*\b")
 # Words that name the treaty itself: every passage is about it, so they never decide relevance.
 _GENERIC_TERMS = {"ottawa", "conven", "treaty", "articl", "state", "partie", "party", "un", "s"}
-_CLAIM_WORDS = {"the", "accord", "report", "articl", "it", "in", "on", "on"}
+_CLAIM_WORDS = {"the", "accord", "report", "articl", "it", "in", "on"}
 _NAME_PASSAGES = 5  # how many of the best passages must, together, mention every name of the question
 # Two sentences make the same claim when their embeddings are this close, or somewhat close and
 # sharing most words but the figures; a false "the sources differ" is worse than a missed one.

@@ -94,7 +94,7 @@ class LLMGenerator:
             if sentence:
                 kept.append(sentence)
                 yield sentence
-        if not kept or self._is_abstention(kept, data):
+        if all(not s.support for s in kept):  # nothing kept, or only the model's own abstention
             abstention = self.fallback.abstain(data.analysis, _pool(data), "the model found no answer in the passages" if kept else "no generated sentence was supported")
             abstention.changes = changes + abstention.changes
             yield abstention
@@ -124,10 +124,6 @@ class LLMGenerator:
         verdict = self.verifier.verify(text, cited, data.candidates)
         changes.extend(verdict.changes)
         return DraftSentence(verdict.text, verdict.support) if verdict.kept else None
-
-    @staticmethod
-    def _is_abstention(kept: list[DraftSentence], data: GenerationInput) -> bool:
-        return all(not s.support for s in kept)
 
 
 def _pool(data: GenerationInput) -> list:
