@@ -30,7 +30,7 @@ from assistant.answer import Answer, Filters, Turn
 from desk.cli import add_store_flags, settings_from
 from desk.errors import DeskError, LoadError
 from desk.settings import Settings
-from ingest.documents import COUNTRIES
+from ingest.documents import COUNTRIES, SourceMeta
 from ingest.loaders import SUPPORTED_SUFFIXES
 
 EXAMPLES = [
@@ -51,6 +51,7 @@ CSS = """
 .desk-cite.desk-active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
 .desk-cite header { font-weight: 600; }
 .desk-cite .desk-meta { font-size: .85rem; opacity: .8; margin: .2rem 0 .4rem; }
+.desk-cite .desk-about { font-size: .8rem; opacity: .6; font-style: italic; margin: 0 0 .4rem; }
 .desk-cite .desk-passage { font-size: .92rem; line-height: 1.45; }
 .desk-cite mark { background: #ffe58a; color: inherit; padding: 0 .1rem; }
 .desk-marker { text-decoration: none; font-weight: 600; }
@@ -117,9 +118,11 @@ def sources_html(desk: Desk, conversation: Conversation) -> str:
 
 
 def _card(desk: Desk, turn: int, citation: dict[str, Any]) -> str:
+    about = ""
     try:
-        text = desk.source(citation["source_id"]).text
-        before, marked, after = split_span(text, citation["start"], citation["end"], context=CONTEXT_CHARS)
+        document = desk.source(citation["source_id"])
+        before, marked, after = split_span(document.text, citation["start"], citation["end"], context=CONTEXT_CHARS)
+        about = _about(document.meta)
     except DeskError:  # the source was deleted since: show the quote alone
         before, marked, after = "", citation["quote"], ""
     meta = " · ".join(html.escape(p) for p in (citation["publisher"], citation["date"] or "undated", citation["heading"]) if p)
@@ -128,10 +131,21 @@ def _card(desk: Desk, turn: int, citation: dict[str, Any]) -> str:
     return (
         f'<article class="desk-cite" id="cite-{turn}-{citation["n"]}">'
         f'<header>[{citation["n"]}] {html.escape(citation["title"])}</header>'
-        f'<div class="desk-meta">{meta}{link}</div>'
+        f'<div class="desk-meta">{meta}{link}</div>{about}'
         f'<div class="desk-passage">{_plain(before)}<mark>{_plain(marked)}</mark>{_plain(after)}</div>'
         "</article>"
     )
+
+
+def _about(meta: SourceMeta) -> str:
+    """The muted line about the source itself (dateline, byline, what the stored copy lacks):
+    context for the reader, never quoted as evidence."""
+    line = about_line(meta)
+    return f'<div class="desk-about">{html.escape(line)}</div>' if line else ""
+
+
+def about_line(meta: SourceMeta) -> str:
+    return " · ".join(p for p in (meta.dateline, meta.byline, *meta.notes) if p)
 
 
 def _plain(text: str) -> str:
@@ -159,7 +173,8 @@ def export_markdown(conversation: Conversation) -> str:
 
 def library_rows(desk: Desk) -> list[list[str]]:
     return [[m.id, m.title, m.publisher, m.date or "", m.kind, m.language, ", ".join(m.countries),
-             f"[original ↗]({m.url})" if m.url.startswith(("http://", "https://")) else ""] for m in desk.sources()]
+             f"[original ↗]({m.url})" if m.url.startswith(("http://", "https://")) else "",
+             about_line(m)] for m in desk.sources()]
 
 
 def parse_filters(countries: list[str] | None, kinds: list[str] | None, languages: list[str] | None,
@@ -286,8 +301,8 @@ def build_ui(desk: Desk) -> gr.Blocks:
                     sources = gr.HTML(sources_html(desk, []), elem_id="desk-sources")
         with gr.Tab("Library"):
             gr.Markdown("Every source the desk answers from. Add files in the Ask tab or with `POST /api/documents`.")
-            library = gr.Dataframe(library_rows(desk), headers=["id", "title", "publisher", "date", "kind", "language", "countries", "link"],
-                                   datatype=["str"] * 7 + ["markdown"], interactive=False, wrap=True, show_search="search",
+            library = gr.Dataframe(library_rows(desk), headers=["id", "title", "publisher", "date", "kind", "language", "countries", "link", "about the copy"],
+                                   datatype=["str"] * 7 + ["markdown", "str"], interactive=False, wrap=True, show_search="search",
                                    column_widths=["17%", "27%", "16%", "8%", "8%", "6%", "10%", "8%"],
                                    max_height=720, elem_id="desk-library")
 

@@ -51,6 +51,9 @@ class SourceInfo(BaseModel):
     countries: list[str] = Field(default_factory=list)
     language: str = "en"
     completeness: str = "full"
+    dateline: str | None = Field(None, description="Place and date the source prints at its top")
+    byline: str | None = None
+    notes: list[str] = Field(default_factory=list, description="About the stored copy (an excerpt, a missing year); never evidence")
 
     @classmethod
     def of(cls, meta: SourceMeta) -> SourceInfo:

@@ -21,6 +21,10 @@ class SourceMeta:
     countries: tuple[str, ...] = ()
     language: str = "en"
     completeness: str = "full"
+    # About the source, not in it: shown on its card, never indexed or quoted as evidence.
+    dateline: str | None = None
+    byline: str | None = None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -33,11 +37,14 @@ class SourceMeta:
             "countries": list(self.countries),
             "language": self.language,
             "completeness": self.completeness,
+            "dateline": self.dateline,
+            "byline": self.byline,
+            "notes": list(self.notes),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceMeta:
-        return cls(**{**data, "countries": tuple(data.get("countries") or ())})
+        return cls(**{**data, "countries": tuple(data.get("countries") or ()), "notes": tuple(data.get("notes") or ())})
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,9 @@ class Chunk:
             "kind": meta.kind,
             "language": meta.language,
             "completeness": meta.completeness,
+            "dateline": meta.dateline or "",
+            "byline": meta.byline or "",
+            "notes": json.dumps(list(meta.notes), ensure_ascii=False),
             "countries": json.dumps(list(meta.countries), ensure_ascii=False),
             "heading": self.heading,
             "start": self.start,
@@ -116,6 +126,9 @@ class Chunk:
             countries=tuple(json.loads(metadata.get("countries") or "[]")),
             language=metadata.get("language", "en"),
             completeness=metadata.get("completeness", "full"),
+            dateline=metadata.get("dateline") or None,
+            byline=metadata.get("byline") or None,
+            notes=tuple(json.loads(metadata.get("notes") or "[]")),
         )
         return cls(
             source=source,

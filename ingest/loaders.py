@@ -251,6 +251,9 @@ def _build_meta(name: Path, title: str | None, text: str, given: dict, path: Pat
     source_id = text_field("id") or slugify(name.stem)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}", source_id):
         raise LoadError(str(path), f"bad front matter: id {source_id!r} may hold only letters, digits, '.', '_' and '-'")
+    notes = given.get("notes") or []
+    if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
+        raise LoadError(str(path), "bad front matter: 'notes' must be a list of short texts")
     date = given.get("date")
     return SourceMeta(
         id=source_id,
@@ -262,4 +265,7 @@ def _build_meta(name: Path, title: str | None, text: str, given: dict, path: Pat
         countries=tuple(countries) if countries is not None else detect_countries(text),
         language=text_field("language") or language.detect(text),
         completeness=text_field("completeness", "full") or "full",
+        dateline=text_field("dateline") or None,
+        byline=text_field("byline") or None,
+        notes=tuple(notes),
     )

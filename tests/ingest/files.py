@@ -54,6 +54,9 @@ LATVIA = {
     "countries": ["Latvia"],
     "language": "en",
     "completeness": "full",
+    "dateline": "Riga, 16 April",
+    "byline": "Beta staff",
+    "notes": ["Only the beginning of the page was stored."],
 }
 LATVIA_BODY = """# Saeima backs leaving the mine ban treaty
 

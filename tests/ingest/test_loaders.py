@@ -28,6 +28,7 @@ def test_markdown_front_matter_becomes_metadata_and_is_not_text(tmp_path: Path):
 
     assert document.meta.to_dict() == {**LATVIA, "countries": ["Latvia"]}
     assert "publisher:" not in document.text and "---" not in document.text
+    assert "Riga, 16 April" not in document.text and "page was stored" not in document.text
     assert document.text.startswith("# Saeima backs leaving the mine ban treaty\n")
     assert heading_lines(document.text) == ["# Saeima backs leaving the mine ban treaty", "## The vote", "## Reactions"]
     assert "the Saeima, voted to withdraw" in document.text
