@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpus
 PYTEST_ARGS ?=
 
-.PHONY: run test test-quick ingest eval eval-compare bench load install clean-store
+.PHONY: run test test-quick ingest eval eval-compare bench load install clean-store browser train cv
 
 install: $(STAMP)
 
@@ -23,8 +23,15 @@ run: $(STAMP)
 	$(PY) -m ingest $(CORPUS)
 	$(PY) ui.py
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's chromium: installed here, so `make test` is the whole set-up.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing Debian's chromium for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium', or skip them with PYTEST_ARGS='-m \"not browser\"'" >&2; exit 1; fi; }
 
 # The quick subset: no model, no browser, no servers.
 test-quick: $(STAMP)
@@ -53,6 +60,16 @@ bench: $(STAMP)
 LOAD_ARGS ?=
 load: $(STAMP)
 	$(PY) scripts/load.py $(LOAD_ARGS)
+
+# The answer model (assistant/answering/answer_model.json) from the dev + train questions, and
+# its grouped 5-fold cross-validated figures (reports/cv).
+train: $(STAMP)
+	$(PY) -m ingest $(CORPUS) --quiet
+	$(PY) -m evals train
+
+cv: $(STAMP)
+	$(PY) -m ingest $(CORPUS) --quiet
+	$(PY) -m evals cv --report reports/cv
 
 clean-store:
 	rm -rf data/chroma

@@ -13,6 +13,7 @@ from assistant.answer import Answer, AnswerSentence, Citation, Filters, Turn
 from assistant.conversation import condense
 from assistant.evidence import EvidenceScorer, ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput, make_generator
+from assistant.generators.extractive import ExtractiveGenerator
 from assistant.query import analyse
 from assistant.retriever import HybridRetriever
 from desk.settings import Settings
@@ -22,8 +23,15 @@ class Assistant:
     def __init__(self, settings: Settings, retriever: HybridRetriever | None = None, generator=None):
         self.settings = settings
         self.retriever = retriever or HybridRetriever(settings=settings, k=settings.top_k)
-        self.scorer = EvidenceScorer(settings, self.retriever.store, self.retriever.keyword_index)
+        self.scorer: EvidenceScorer = self.retriever.reranker.scorer
         self.generator = generator or make_generator(settings, self.scorer, self.retriever.embedder)
+
+    def use_model(self, model) -> None:
+        """Answer with another fitted answer model (cross-validation swaps in each fold's)."""
+        self.scorer.model = model
+        for generator in (self.generator, getattr(self.generator, "fallback", None)):
+            if isinstance(generator, ExtractiveGenerator):
+                generator.model = model
 
     def ask(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None) -> Answer:
         answer = None

@@ -1,21 +1,22 @@
-"""Sentence-level evidence scoring: how well each sentence of a retrieved passage answers the
-question. Shared by the default reranker, the extractive generator and the verifier.
+"""Sentence-level evidence scoring: how likely each sentence of a retrieved passage is to carry
+the answer. Shared by the default reranker, the extractive generator and the verifier.
 
-A sentence's score mixes its embedding similarity to the question (vectors precomputed at
-ingest), the share of the question's rare terms it contains (BM25 idf weights), the terms found
-in its passage's title and heading, whether it carries the kind of fact asked for, and whether it
-is in the question's language. No model call happens here."""
+The features (`assistant.answering.features`) are generic properties of question, sentence and
+passage; the learned ranker of the answer model turns them into a probability. A passage scores
+as its best sentence. No model call happens here: sentence vectors were made at ingest."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.query import QueryAnalysis, type_fit
+from assistant.answering.features import INDEX, featurize
+from assistant.answering.model import AnswerModel, load_model
+from assistant.query import QueryAnalysis
 from desk.settings import Settings
-from ingest.keyword_index import LiveKeywordIndex, tokenize
+from ingest.keyword_index import LiveKeywordIndex
 from ingest.store import ChunkStore
 
 _MARKUP = re.compile(r"^\s*(\*\*[\w()]+\.?\*\*\s*|#+\s*|[-*]\s+)")
@@ -28,11 +29,21 @@ class ScoredSentence:
     start: int  # offsets in the source text
     end: int
     text: str
-    semantic: float
-    lexical: float
-    typed: bool
-    score: float
-    fit: float = 0.0  # how fully it carries the kind of fact asked for (see query.type_fit)
+    score: float  # the ranker's probability that this sentence carries the answer
+    features: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+
+    @property
+    def semantic(self) -> float:
+        return float(self.features[INDEX["semantic"]])
+
+    @property
+    def fit(self) -> float:
+        """How fully it carries the kind of fact asked for (see query.type_fit)."""
+        return float(self.features[INDEX["type_fit"]])
+
+    @property
+    def typed(self) -> bool:
+        return self.fit > 0
 
     @property
     def source_id(self) -> str:
@@ -56,10 +67,22 @@ def clean(sentence: str) -> str:
 
 
 class EvidenceScorer:
-    def __init__(self, settings: Settings, store: ChunkStore, keyword: LiveKeywordIndex):
+    def __init__(self, settings: Settings, store: ChunkStore, keyword: LiveKeywordIndex, model: AnswerModel | None = None):
         self.settings = settings
         self.store = store
         self.keyword = keyword
+        self._model = model
+
+    @property
+    def model(self) -> AnswerModel:
+        # Read on first use, so that `python -m evals train` can start before any model exists.
+        if self._model is None:
+            self._model = load_model(self.settings.answer_model)
+        return self._model
+
+    @model.setter
+    def model(self, model: AnswerModel) -> None:
+        self._model = model
 
     def attach_vectors(self, candidates: list) -> None:
         missing = [c.id for c in candidates if c.sentence_vectors is None]
@@ -71,41 +94,37 @@ class EvidenceScorer:
 
     def term_weights(self, terms: list[str]) -> dict[str, float]:
         index = self.keyword.get()
-        weights = {}
-        for term in dict.fromkeys(terms):
-            weights[term] = index.idf(term) if index else 1.0
-        return weights
+        return {term: index.idf(term) if index else 1.0 for term in dict.fromkeys(terms)}
+
+    def sentence_rows(self, analysis: QueryAnalysis, query_vector: np.ndarray, candidates: list) -> list[ScoredSentence]:
+        """Every sentence of `candidates` with its features, unscored (score 0)."""
+        self.attach_vectors(candidates)
+        rows = featurize(analysis, query_vector, candidates, self.term_weights(analysis.terms))
+        out = []
+        for c, i, features in rows:
+            start, end = c.chunk.sentences[i]
+            out.append(ScoredSentence(c, i, c.chunk.start + start, c.chunk.start + end, c.chunk.text[start:end], 0.0, features))
+        return out
 
     def score(self, analysis: QueryAnalysis, query_vector: np.ndarray, candidates: list) -> None:
-        """Fill `candidate.sentences` and set `candidate.score` to its best sentence's score plus
-        the passage-level similarity."""
-        s = self.settings
-        self.attach_vectors(candidates)
-        weights = self.term_weights(analysis.terms)
-        total = sum(weights.values()) or 1.0
+        """Fill `candidate.sentences` with scored sentences and set `candidate.score` to its
+        best sentence's score."""
+        sentences = self.sentence_rows(analysis, query_vector, candidates)
         for c in candidates:
-            chunk = c.chunk
-            context_terms = set(tokenize(f"{chunk.source.title} {chunk.heading}"))
-            passage_terms = set(tokenize(chunk.text)) | context_terms
-            # Lexical evidence counts at passage level too: the sentence that answers often
-            # doesn't repeat the question's words its neighbours carry ("justification" →
-            # "the security situation has deteriorated").
-            passage = sum(w for t, w in weights.items() if t in passage_terms) / total
-            language_mismatch = chunk.lang != analysis.language
             c.sentences = []
-            vectors = c.sentence_vectors
-            for i, (start, end) in enumerate(chunk.sentences):
-                text = chunk.text[start:end]
-                terms = set(tokenize(text))
-                lexical = sum(w for t, w in weights.items() if t in terms) / total
-                context = sum(w for t, w in weights.items() if t in context_terms and t not in terms) / total
-                semantic = float(vectors[i] @ query_vector) if vectors is not None and i < len(vectors) else float(c.dense or 0.0)
-                fit = type_fit(analysis.answer_type, text, analysis.terms, analysis.focus, analysis.asks_year)
-                typed = fit > 0
-                score = s.w_semantic * semantic + s.w_lexical * lexical + s.w_context * context + s.w_passage_terms * passage
-                score += s.w_type * fit - s.language_penalty * language_mismatch
-                c.sentences.append(
-                    ScoredSentence(c, i, chunk.start + start, chunk.start + end, text, semantic, lexical, typed, score, fit)
-                )
-            best = max((x.score for x in c.sentences), default=0.0)
-            c.score = best + s.w_passage * float(c.dense if c.dense is not None else 0.0)
+            c.score = 0.0
+        if sentences:
+            probabilities = self.model.ranker.probabilities(np.stack([s.features for s in sentences]))
+            for s, p in zip(sentences, probabilities):
+                s.score = float(p)
+                s.candidate.sentences.append(s)
+                s.candidate.score = max(s.candidate.score, s.score)
+
+    def part_scores(self, analysis: QueryAnalysis, query_vector: np.ndarray, candidates: list) -> dict[tuple[int, int], float]:
+        """The ranker's probabilities for one part of a question, keyed (id(candidate), index),
+        without touching the candidates' own scores."""
+        sentences = self.sentence_rows(analysis, query_vector, candidates)
+        if not sentences:
+            return {}
+        probabilities = self.model.ranker.probabilities(np.stack([s.features for s in sentences]))
+        return {(id(s.candidate), s.index): float(p) for s, p in zip(sentences, probabilities)}

@@ -73,6 +73,10 @@ class HybridRetriever(BaseRetriever):
     def embedder(self):
         return self._embedder
 
+    @property
+    def reranker(self):
+        return self._reranker
+
     def retrieve(
         self,
         query: str,

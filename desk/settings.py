@@ -48,19 +48,12 @@ class Settings(BaseSettings):
     reranker: Literal["evidence", "cross-encoder", "none"] = "evidence"
     cross_encoder_path: Path | None = Field(None, description="Local cross-encoder folder, used when reranker=cross-encoder")
 
-    # Evidence scoring (one set of weights, tuned on the whole dev set, never per question) ---
-    w_semantic: float = Field(0.7, description="Weight of a sentence's embedding similarity to the question")
-    w_lexical: float = Field(0.3, description="Weight of the question's rare terms found in the sentence")
-    w_context: float = Field(0.15, description="Weight of the question's terms found in the passage's title and heading")
-    w_passage_terms: float = Field(0.15, description="Weight of the question's terms found anywhere in the sentence's passage")
-    w_type: float = Field(0.25, description="Bonus when a sentence carries the kind of fact asked for (a date for 'when')")
-    w_passage: float = Field(0.2, description="Weight of the whole passage's similarity to the question")
-    language_penalty: float = Field(0.2, description="Penalty for a passage not in the question's language")
+    # Evidence scoring and answering: learned from the development questions -------------
+    answer_model: Path | None = Field(None, description="Answer model JSON (ranker, composition, abstention) from `python -m evals train`; unset = the one shipped in the package")
 
     # Answering ---------------------------------------------------------------------------
     generator: Literal["extractive", "openai", "ollama"] = "extractive"
     max_answer_sentences: int = Field(6, ge=1)
-    abstain_threshold: float = Field(0.58, description="Best evidence score below which the assistant declines (tuned on the whole dev set)")
     llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint (llama.cpp, vLLM, Ollama /v1, hosted)")
     llm_model: str = "default"
     llm_api_key: SecretStr = SecretStr("not-needed")

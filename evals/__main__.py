@@ -1,4 +1,6 @@
-"""python -m evals run [--questions FILE] [--report DIR] [--store DIR] [--compare]
+"""python -m evals run [--questions FILE…] [--report DIR] [--store DIR] [--compare]
+python -m evals train [--questions FILE…] [--out FILE]
+python -m evals cv [--questions FILE…] [--report DIR]
 python -m evals bench [--quick] [--report DIR]"""
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="ask every question through the assistant and score the answers")
-    run.add_argument("--questions", type=Path, help="question set, JSONL (default: the dev set shipped in the package)")
+    run.add_argument("--questions", type=Path, nargs="+", help="question sets, JSONL (default: the dev and train sets shipped in the package)")
     run.add_argument("--report", type=Path, default=DEFAULT_REPORT, help=f"output folder (default: {DEFAULT_REPORT})")
     add_store_flags(run)
     run.add_argument("--compare", action="store_true",
@@ -25,6 +27,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="citation support judge (auto: an LLM when DESK_GENERATOR is openai/ollama, else the heuristic)")
     run.add_argument("--judge-threshold", type=float, default=None, help="embedding similarity the heuristic judge requires")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    train = sub.add_parser("train", help="fit the answer model (ranker, composition, abstention) from the dev and train questions")
+    train.add_argument("--questions", type=Path, nargs="+", help="question sets, JSONL (default: the dev and train sets shipped in the package)")
+    train.add_argument("--out", type=Path, help="model file to write (default: the one shipped in the package)")
+    add_store_flags(train)
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    cv = sub.add_parser("cv", help="grouped 5-fold cross-validation of the answer model: held-out figures, per type and per fold")
+    cv.add_argument("--questions", type=Path, nargs="+", help="question sets, JSONL (default: the dev and train sets shipped in the package)")
+    cv.add_argument("--report", type=Path, default=Path("reports/cv"), help="output folder (default: reports/cv)")
+    add_store_flags(cv)
+    cv.add_argument("--quiet", action="store_true", help="no progress bar")
 
     bench = sub.add_parser("bench", help="ingest throughput, latency, cold start, memory, scale, and the plain LangChain recipe")
     bench.add_argument("--quick", action="store_true", help="a smaller scale run (1k and 10k synthetic chunks)")
@@ -40,29 +54,74 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     questions = getattr(args, "questions", None)
     if questions is not None:
-        from evals.dataset import load_questions
+        from evals.dataset import load_all
 
         try:
-            load_questions(questions)
+            load_all(questions if isinstance(questions, list) else [questions])
         except (OSError, ValueError) as exc:
             parser.error(f"bad question file: {exc}")
     if args.command == "run":
         return cmd_run(args)
+    if args.command == "train":
+        return cmd_train(args)
+    if args.command == "cv":
+        return cmd_cv(args)
     return cmd_bench(args)
+
+
+def cmd_train(args) -> int:
+    from assistant.answering.model import shipped_model_path
+    from evals.dataset import development_sets, load_all
+    from evals.training import train
+
+    settings = settings_from(args)
+    paths = args.questions or development_sets()
+    model = train(settings, load_all(paths), progress=not args.quiet)
+    out = args.out or shipped_model_path()
+    out.write_text(model.to_json(), encoding="utf-8")
+    print(f"wrote {out}: {model.trained_on}")
+    print(f"composition {model.composition}; answer threshold {model.answer_threshold}")
+    return 0
+
+
+def cmd_cv(args) -> int:
+    from evals import report
+    from evals.dataset import development_sets, load_all
+    from evals.judge import make_judge
+    from evals.metrics import aggregate
+    from evals.runner import RunResult
+    from evals.training import FOLD_KEYS, cross_validate
+
+    settings = settings_from(args)
+    paths = args.questions or development_sets()
+    judge = make_judge(settings, "heuristic")
+    records, per_fold = cross_validate(settings, load_all(paths), judge, progress=not args.quiet)
+    metrics = aggregate(records)
+    result = RunResult("held-out folds", settings, records, metrics, judge.description, 0.0, {"folds": per_fold})
+    written = report.write(args.report, result, extra={"questions": ", ".join(str(p) for p in paths), "cv": "grouped 5-fold, held-out"})
+    print(format_metrics(metrics))
+    print("")
+    print("fold  n  " + "  ".join(f"{k.split('.', 1)[1]:>17}" for k in FOLD_KEYS) + "   keep  floor  max  threshold")
+    for row in per_fold:
+        print(f"{row['fold']:>4} {row['questions']:>3}  " + "  ".join(f"{_num(row[k]):>17}" for k in FOLD_KEYS)
+              + f"  {row['keep']:>5} {row['floor']:>6} {row['max_sentences']:>4} {row['answer_threshold']:>10}")
+    print("wrote " + ", ".join(str(p) for p in written.values()))
+    return 0
 
 
 def cmd_run(args) -> int:
     from evals import report
     from evals.compare import primary, run_compare
-    from evals.dataset import default_questions, load_questions
+    from evals.dataset import development_sets, load_all
     from evals.judge import DEFAULT_THRESHOLD, make_judge
     from evals.runner import run
 
     settings = settings_from(args)
-    path = args.questions or default_questions()
-    questions = load_questions(path)
+    paths = args.questions or development_sets()
+    questions = load_all(paths)
     judge = make_judge(settings, args.judge, args.judge_threshold if args.judge_threshold is not None else DEFAULT_THRESHOLD)
-    extra = {"questions": str(path), "store": settings.chroma_url or str(settings.store)}
+    label = "+".join(p.stem for p in paths)
+    extra = {"questions": ", ".join(str(p) for p in paths), "store": settings.chroma_url or str(settings.store)}
     if args.compare:
         results, skipped = run_compare(settings, questions, judge, progress=not args.quiet)
         main_result = results[primary(results, settings)]
@@ -71,7 +130,7 @@ def cmd_run(args) -> int:
         for name, reason in skipped.items():
             print(f"skipped {name}: {reason}")
     else:
-        main_result = run(settings, questions, judge=judge, label="dev" if args.questions is None else path.stem, progress=not args.quiet)
+        main_result = run(settings, questions, judge=judge, label=label, progress=not args.quiet)
         paths = report.write(args.report, main_result, extra=extra)
         print(format_metrics(main_result.metrics))
     print(f"judge: {main_result.judge}")
@@ -88,12 +147,18 @@ def format_metrics(metrics: dict) -> str:
     lines += [f"{key:<{width}}  {_num(value)}" for key, value in rows]
     types = sorted({k.split(".")[1] for k in metrics if k.startswith("by_type.")})
     if types:
-        cols = ["retrieval.recall@5", "answer.key_fact_accuracy", "citation.recall", "abstention.accuracy", "abstention.false_rate"]
-        lines += ["", "by type        n  " + "  ".join(f"{c.split('.', 1)[1]:>17}" for c in cols)]
+        lines += ["", "by type          n  " + "  ".join(f"{c.split('.', 1)[1]:>17}" for c in BY_TYPE_COLUMNS)]
         for t in types:
             n = int(metrics.get(f"by_type.{t}.n.questions", 0))
-            lines.append(f"{t:<12} {n:>3}  " + "  ".join(f"{_num(metrics.get(f'by_type.{t}.{c}')):>17}" for c in cols))
+            lines.append(f"{t:<14} {n:>3}  " + "  ".join(f"{_num(metrics.get(f'by_type.{t}.{c}')):>17}" for c in BY_TYPE_COLUMNS))
+    turns = sorted({k.split(".")[1] for k in metrics if k.startswith("by_turn.")})
+    for t in turns:
+        n = int(metrics.get(f"by_turn.{t}.n.questions", 0))
+        lines.append(f"{'turn ' + t:<14} {n:>3}  " + "  ".join(f"{_num(metrics.get(f'by_turn.{t}.{c}')):>17}" for c in BY_TYPE_COLUMNS))
     return "\n".join(lines)
+
+
+BY_TYPE_COLUMNS = ["retrieval.hit@5", "context.ceiling@8", "answer.key_fact_accuracy", "abstention.accuracy", "abstention.false_rate"]
 
 
 def format_compare(results: dict) -> str:

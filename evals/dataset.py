@@ -26,6 +26,20 @@ class Question:
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
+    def conversation(self) -> str | None:
+        """The conversation this turn belongs to: a later turn only makes sense after the
+        earlier ones, and cross-validation keeps a conversation in one fold."""
+        return self.extra.get("conversation")
+
+    @property
+    def turn(self) -> int | None:
+        return self.extra.get("turn")
+
+    @property
+    def group(self) -> str:
+        return self.conversation or self.id
+
+    @property
     def answerable(self) -> bool:
         """A question with no relevant source is one the assistant should decline."""
         return bool(self.sources)
@@ -57,6 +71,23 @@ class Question:
 def default_questions() -> Path:
     """The dev set shipped inside the package (package data)."""
     return Path(str(resources.files("evals") / "questions" / "dev.jsonl"))
+
+
+def development_sets() -> list[Path]:
+    """Every question set the answer layer is trained and cross-validated on: dev + train."""
+    folder = resources.files("evals") / "questions"
+    return [Path(str(folder / name)) for name in ("dev.jsonl", "train.jsonl")]
+
+
+def load_all(paths: list[Path]) -> list[Question]:
+    questions: list[Question] = []
+    for path in paths:
+        questions += load_questions(path)
+    ids = [q.id for q in questions]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"the same question id in several sets: {', '.join(duplicates[:5])}")
+    return questions
 
 
 def load_questions(path: Path | str) -> list[Question]:

@@ -190,6 +190,8 @@ def aggregate(records: Sequence[dict], by_type: bool = True) -> dict[str, float]
         put(f"retrieval.{name}", _mean([r["scores"]["retrieval"][name] for r in answerable]))
     for name in ("key_fact_accuracy", "key_fact_recall", "chars", "sentences"):
         put(f"answer.{name}" if name.startswith("key") else f"answer.{name}.mean", _mean([r["scores"]["answer"][name] for r in answerable]))
+    for k in (5, 8):
+        put(f"context.ceiling@{k}", _mean([r["scores"]["context"][f"ceiling@{k}"] for r in answerable if "context" in r["scores"]]))
     put("citation.recall", _mean([r["scores"]["citation"]["recall"] for r in answered]))
     put("citation.precision", _mean([r["scores"]["citation"]["precision"] for r in answered]))
     if answered:
@@ -208,4 +210,15 @@ def aggregate(records: Sequence[dict], by_type: bool = True) -> dict[str, float]
             subset = [r for r in records if r["type"] == kind]
             for key, value in aggregate(subset, by_type=False).items():
                 out[f"by_type.{kind}.{key}"] = value
+        for turn in sorted({r["turn"] for r in records if r.get("turn")}):
+            subset = [r for r in records if r.get("turn") == turn]
+            for key, value in aggregate(subset, by_type=False).items():
+                out[f"by_turn.{turn}.{key}"] = value
+        single = [r for r in records if r["answerable"] and r["type"] in SINGLE_FACT_TYPES]
+        if single:
+            put("answer.sentences.median_single_fact", float(np.median([r["scores"]["answer"]["sentences"] for r in single])))
     return out
+
+
+# Question types that ask for one fact: their answers should be short (median <= 4 sentences).
+SINGLE_FACT_TYPES = ("factual", "numeric", "date", "multilingual", "cross_lingual", "casual", "false_premise")

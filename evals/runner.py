@@ -1,9 +1,12 @@
 """Ask every question through the assistant and score the answers.
 
-The assistant sees only the question text — `Assistant.ask(question)`, the code path the API and
-CLI use — and never the reference answer, sources or key facts; those are read afterwards by the
-scorer. Retrieval is scored from a separate `assistant.retriever.retrieve(question, k=30)` call,
-so it measures the ranking itself and not only the passages the answer happened to cite."""
+The assistant sees only the question text — `Assistant.ask(question, history)`, the code path the
+API and CLI use — and never the reference answer, sources or key facts; those are read afterwards
+by the scorer. A conversation's turns are asked in order, each with the earlier questions and the
+assistant's own earlier answers as history. Retrieval is scored from a separate
+`assistant.retriever.retrieve(query, k=30)` call on the query the assistant actually searched, so
+it measures the ranking itself and not only the passages the answer happened to cite; the same
+ranking gives the *context ceiling*: do the top 5 (8) passages hold every key fact at all?"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from datetime import datetime, timezone
 
 from tqdm import tqdm
 
+from assistant.answer import Turn
 from desk.settings import Settings
 from evals.dataset import Question
 from evals.judge import Judge, make_judge
@@ -29,6 +33,7 @@ from evals.metrics import (
 )
 
 RETRIEVE_K = 30
+CONTEXT_KS = (5, 8)
 WARMUP_QUESTION = "What does the Ottawa Convention ban?"
 
 
@@ -50,12 +55,13 @@ def config_of(settings: Settings) -> dict:
         "generator": settings.generator,
         "embedding_model": settings.embedding_model,
         "top_k": settings.top_k,
-        "abstain_threshold": settings.abstain_threshold,
+        "answer_model": str(settings.answer_model or "shipped"),
     }
 
 
-def score(question: Question, answer, retrieved_sources: list[str], judge: Judge) -> dict:
-    """One results.jsonl line: the answer, its citations and every score."""
+def score(question: Question, answer, retrieved_sources: list[str], judge: Judge, passages: list[str] | None = None) -> dict:
+    """One results.jsonl line: the answer, its citations and every score. `passages`: the
+    retrieved passage texts, best first, for the context ceiling."""
     quotes = {c.n: c.quote for c in answer.citations}
     sentences = [(s.text, [quotes[n] for n in s.citations if n in quotes]) for s in answer.sentences]
     text = answer.answer
@@ -96,6 +102,12 @@ def score(question: Question, answer, retrieved_sources: list[str], judge: Judge
     }
     if question.answerable:
         record["scores"]["retrieval"] = retrieval_scores(retrieved_sources, question.sources)
+        if passages is not None:
+            record["scores"]["context"] = {
+                f"ceiling@{k}": key_fact_accuracy(key_fact_matches("\n".join(passages[:k]), question.key_facts)) for k in CONTEXT_KS
+            }
+    if question.turn:
+        record["turn"] = question.turn
     return record
 
 
@@ -116,12 +128,16 @@ def run(
     # carry seconds of model loading in its embed_ms.
     assistant.ask(WARMUP_QUESTION)
     records = []
+    histories: dict[str, list[Turn]] = {}
     bar = tqdm(questions, desc=label, unit="q", disable=not progress, dynamic_ncols=True)
     for question in bar:
-        answer = assistant.ask(question.question)
-        candidates, _ = assistant.retriever.retrieve(question.question, k=RETRIEVE_K)
+        history = histories.setdefault(question.conversation, []) if question.conversation else []
+        answer = assistant.ask(question.question, history=list(history))
+        if question.conversation:
+            history += [Turn(role="user", content=question.question), Turn(role="assistant", content=answer.answer)]
+        candidates, _ = assistant.retriever.retrieve(answer.query or question.question, k=RETRIEVE_K)
         ranked = ranked_sources(c.chunk.source.id for c in candidates)
-        records.append(score(question, answer, ranked, judge))
+        records.append(score(question, answer, ranked, judge, [c.chunk.text for c in candidates]))
         done = [r for r in records if r["answerable"]]
         if done:
             bar.set_postfix(key_facts=f"{sum(r['scores']['answer']['key_fact_accuracy'] for r in done) / len(done):.2f}")

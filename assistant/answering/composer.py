@@ -1,0 +1,171 @@
+"""Which ranked sentences make the answer, and in what order.
+
+- A single-fact question: the best sentence first, then sentences the ranker finds nearly as
+  likely to answer (`Composition.keep`, `.floor`, `.max_sentences`, all fitted).
+- A question in several parts ("where, and between which dates"): the best sentence for each
+  part, each part scored by the same ranker on its own wording.
+- A list, order, timeline or comparison across countries: one line per country, the best
+  sentence that names it, in date order when the question asks for an order.
+- A stated date or figure that the best evidence contradicts: the answer says so first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from assistant.answering.features import countries_in, figures
+from assistant.answering.model import Composition
+from assistant.query import QueryAnalysis, analyse
+from ingest.keyword_index import fold, tokenize
+
+Rescore = Callable[[QueryAnalysis], dict[tuple[int, int], float]]
+
+_LIST_CUE = re.compile(
+    r"\b(list|timeline|chronolog\w*|in (what|which) order|what order|order did|each (of the )?(\w+ )?(parliament|state|country|countr)\w*|"
+    r"all the|every (state|country)|which (of the )?(\w+ )?(states|countries|parliaments|heads of state|governments)|"
+    r"which (\w+ )?(was|were) the (first|last)|(first|last) to)\b"
+)
+_ORDER_CUE = re.compile(r"\b(order|timeline|chronolog\w*|first|last|earliest|latest|sequence|when did the others)\b")
+_PART_SPLIT = re.compile(
+    r"\?\s+|;\s*|,\s*(?:and\s+)?(?=(?:what|when|who|whom|which|where|how|why|did|does|do|is|was|were)\b)"
+    r"|\s+and\s+(?=(?:what|when|who|whom|which|where|how|why|did|does|do|is|was|were|on which|in which|by what|between which|from what)\b)",
+    re.I,
+)
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
+_DAY_MONTH = re.compile(r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\b(?:\s+(\d{4}))?|\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})\b(?:,?\s+(\d{4}))?")
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_DATE_WORDS = re.compile(r"\b(\d{1,2}\s+(?:" + "|".join(_MONTHS) + r")|(?:" + "|".join(_MONTHS) + r")\s+\d{1,2}|(19|20)\d{2})\b")
+
+OTHERWISE = "The sources say otherwise:"
+
+
+def is_list(analysis: QueryAnalysis) -> bool:
+    return bool(_LIST_CUE.search(fold(analysis.text))) or len(analysis.countries) >= 2
+
+
+def question_parts(question: str) -> list[str]:
+    """The clauses of a question that each ask for something ("who …, and what party …")."""
+    parts = [p.strip(" ,;?") for p in _PART_SPLIT.split(question) if p and p.strip(" ,;?")]
+    return [p for p in parts if len(tokenize(p)) >= 1]
+
+
+def compose(analysis: QueryAnalysis, pool: list, composition: Composition, rescore: Rescore) -> list:
+    """The chosen sentences in answer order; `pool` is sorted best first by score."""
+    if not pool:
+        return []
+    listing = is_list(analysis)
+    if listing:
+        items = _items(analysis, pool, composition)
+        if len(items) >= 2:
+            return items
+    lead = pool[0]
+    chosen = [lead]
+    parts = question_parts(analysis.text)
+    extended = listing or len(parts) > 1 or analysis.answer_type in ("other", "reason")
+    if len(parts) > 1:
+        for part in parts:
+            scores = rescore(_part_analysis(analysis, part))
+            ranked = sorted(pool, key=lambda s: -scores.get(_key(s), 0.0))
+            best = ranked[0]
+            if all(best is not c for c in chosen) and scores.get(_key(best), 0.0) >= composition.floor and not _redundant(best, chosen):
+                chosen.append(best)
+    limit = max(composition.max_extended if extended else composition.max_sentences, len(chosen))
+    threshold = max(composition.floor, composition.keep * lead.score)
+    for sentence in pool[1:]:
+        if len(chosen) >= limit or sentence.score < threshold:
+            break
+        if all(sentence is not c for c in chosen) and not _redundant(sentence, chosen):
+            chosen.append(sentence)
+    return chosen
+
+
+def contradicts(analysis: QueryAnalysis, sentence_text: str) -> bool:
+    """The question states a date or a count that the answering sentence gives otherwise."""
+    asked = _dates(analysis.text)
+    given = _dates(sentence_text)
+    if asked and given and not any(_compatible(a, g) for a in asked for g in given):
+        return True
+    counts = _counts(analysis.text)
+    stated = _counts(sentence_text)
+    return bool(counts and stated and not counts & stated and analysis.answer_type != "number")
+
+
+def _items(analysis: QueryAnalysis, pool: list, composition: Composition) -> list:
+    wanted = list(analysis.countries)
+    if len(wanted) < 2:
+        seen: list[str] = []
+        for s in pool:
+            for country in sorted(countries_in(s.text)):
+                if country not in seen and s.score >= composition.item_floor:
+                    seen.append(country)
+        wanted = seen
+    lines = []
+    for country in wanted[: composition.max_items]:
+        best = next((s for s in pool if country in countries_in(s.text) and s.score >= composition.item_floor), None)
+        if best is not None and all(best is not c for c in lines):
+            lines.append(best)
+    if _ORDER_CUE.search(fold(analysis.text)):
+        lines.sort(key=_sort_date)
+    return lines
+
+
+def _part_analysis(analysis: QueryAnalysis, part: str) -> QueryAnalysis:
+    own = analyse(part)
+    # A part keeps the whole question's subject ("… and what party does he belong to?").
+    own.names = list(dict.fromkeys(own.names + analysis.names))
+    own.countries = list(dict.fromkeys(own.countries + analysis.countries))
+    own.language = analysis.language
+    if own.answer_type == "other":
+        own.answer_type = analysis.answer_type
+    return own
+
+
+def _key(sentence) -> tuple[int, int]:
+    return (id(sentence.candidate), sentence.index)
+
+
+def _redundant(sentence, chosen: list) -> bool:
+    terms = set(tokenize(sentence.text))
+    for other in chosen:
+        if other.candidate is sentence.candidate and other.index == sentence.index:
+            return True
+        theirs = set(tokenize(other.text))
+        if terms and theirs and len(terms & theirs) / min(len(terms), len(theirs)) > 0.8:
+            return True
+    return False
+
+
+def _dates(text: str) -> list[tuple[int | None, int | None, int | None]]:
+    folded = fold(text)
+    found: list[tuple[int | None, int | None, int | None]] = []
+    for m in _DAY_MONTH.finditer(folded):
+        if m.group(1):
+            found.append((int(m.group(1)), _MONTHS.index(m.group(2)) + 1, int(m.group(3)) if m.group(3) else None))
+        else:
+            found.append((int(m.group(5)), _MONTHS.index(m.group(4)) + 1, int(m.group(6)) if m.group(6) else None))
+    found += [(int(d), int(mo), int(y)) for y, mo, d in _ISO.findall(folded)]
+    found += [(int(d), int(mo), int(y)) for d, mo, y in _NUMERIC.findall(folded)]
+    if not found:
+        found += [(None, None, int(m.group(0))) for m in _YEAR.finditer(folded)]
+    return found
+
+
+def _compatible(a, b) -> bool:
+    return all(x is None or y is None or x == y for x, y in zip(a, b))
+
+
+def _counts(text: str) -> set[str]:
+    """Figures that are not parts of dates (vote counts, members, years as counts excluded)."""
+    return figures(_DATE_WORDS.sub(" ", fold(text))) - {""}
+
+
+def _sort_date(sentence) -> tuple[int, int, int]:
+    """A sentence's first date; a day and month without a year take the year of its source."""
+    dates = [d for d in _dates(sentence.text) if d[1] is not None]
+    if not dates:
+        return (9999, 99, 99)
+    day, month, year = dates[0]
+    published = sentence.candidate.chunk.source.date
+    return (year or (int(published[:4]) if published else 9999), month or 99, day or 99)

@@ -1,0 +1,305 @@
+"""Fitting the answer model from the development questions, and measuring it honestly.
+
+Labels come from the key facts: a candidate sentence of a listed source that contains a
+key-fact alternative is a positive. Every fitted number is chosen with folds grouped by question
+(a conversation is one group):
+
+- the ranker: a logistic regression over `assistant.answering.features`;
+- the composer's cut-offs and the abstention decision: chosen on *out-of-fold* ranker scores of
+  the training questions (an inner grouped split), so they are fitted on scores like the ones
+  unseen questions will get, not on the ranker's own training data;
+- `cross_validate` repeats all of that inside each outer fold and asks the held-out questions
+  through the real assistant (`evals.runner.run`), so the figures it prints are held-out figures.
+
+`python -m evals train` writes the model file; `python -m evals cv` prints the table."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from assistant.answer import Turn
+from assistant.answering.abstention import ABSTENTION_FEATURES, question_features
+from assistant.answering.composer import compose
+from assistant.answering.features import FEATURES
+from assistant.answering.model import AnswerModel, Composition, Linear
+from assistant.conversation import condense
+from assistant.evidence import clean
+from assistant.query import analyse
+from evals.dataset import Question
+from evals.metrics import SINGLE_FACT_TYPES, key_fact_matches
+
+FOLDS = 5
+# The grid the composer's cut-offs are chosen from (the choice itself is fitted).
+KEEP_GRID = (0.05, 0.15, 0.3, 0.5)
+FLOOR_GRID = (0.01, 0.03, 0.06, 0.12)
+MAX_SENTENCES_GRID = (2, 3, 4, 5)
+MAX_EXTENDED_GRID = (4, 6, 8)
+ITEM_FLOOR_GRID = (0.02, 0.05, 0.1)
+MAX_ITEMS = 6  # one line per withdrawing state at most; not fitted, a bound on list length
+FALSE_DECLINE_TARGET = 0.05
+MEDIAN_SENTENCES_LIMIT = 4
+
+
+@dataclass
+class Example:
+    """One question's candidate sentences with features and labels (from a retrieval of all
+    candidates; features do not depend on the model, only the final ranking does)."""
+
+    question: Question
+    query: str
+    features: np.ndarray
+    labels: np.ndarray
+
+
+def history_for(question: Question, earlier: dict[str, list[Turn]]) -> list[Turn]:
+    return list(earlier.get(question.conversation, [])) if question.conversation else []
+
+
+def build_examples(assistant, questions: list[Question], progress=None) -> list[Example]:
+    """Features and labels of every candidate sentence of every question. A conversation turn
+    is condensed with the earlier turns' questions and reference answers as history."""
+    earlier: dict[str, list[Turn]] = {}
+    examples = []
+    for question in progress(questions) if progress else questions:
+        history = history_for(question, earlier)
+        query = condense(question.question, history) if history else question.question
+        if question.conversation:
+            earlier.setdefault(question.conversation, []).extend(
+                [Turn(role="user", content=question.question), Turn(role="assistant", content=question.answer)]
+            )
+        analysis = _analysis(query, question.question)
+        candidates, vector = assistant.retriever.retrieve(query, k=assistant.settings.candidates, analysis=analysis)
+        rows = assistant.scorer.sentence_rows(analysis, vector, candidates)
+        labels = np.array([_label(question, s) for s in rows], dtype=float)
+        matrix = np.stack([s.features for s in rows]) if rows else np.zeros((0, len(FEATURES)))
+        examples.append(Example(question, query, matrix, labels))
+    return examples
+
+
+def _analysis(query: str, question: str):
+    analysis = analyse(query)
+    own = analyse(question)
+    analysis.language, analysis.answer_type = own.language, own.answer_type
+    return analysis
+
+
+def _label(question: Question, sentence) -> float:
+    if sentence.source_id not in question.sources:
+        return 0.0
+    text = sentence.text.casefold()
+    return 1.0 if any(alt.casefold() in text for group in question.key_facts for alt in group) else 0.0
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], balanced: bool = False) -> Linear:
+    # Inputs rounded and the solver run to a tight tolerance: two stores built from the same
+    # corpus differ in the last float bits of their vectors, and the file must not.
+    x = np.round(x, 4)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=10000, tol=1e-10, class_weight="balanced" if balanced else None)
+    model.fit((x - mean) / scale, y)
+    return Linear(
+        features=names,
+        mean=tuple(_r(v) for v in mean),
+        scale=tuple(_r(v) for v in scale),
+        coef=tuple(_r(v) for v in model.coef_[0]),
+        intercept=_r(model.intercept_[0]),
+    )
+
+
+def _r(value: float) -> float:
+    # Rounded so that the file is the same bytes on every rebuild from the same data.
+    return round(float(value), 4)
+
+
+def fit_ranker(examples: list[Example]) -> Linear:
+    x = np.concatenate([e.features for e in examples])
+    y = np.concatenate([e.labels for e in examples])
+    return fit_linear(x, y, FEATURES)
+
+
+def groups_of(examples: list[Example]) -> np.ndarray:
+    return np.array([e.question.group for e in examples])
+
+
+def folds(examples: list[Example], n: int = FOLDS):
+    """Grouped folds; GroupKFold is deterministic (no shuffling), so a rebuild is identical."""
+    splitter = GroupKFold(n_splits=min(n, len(set(groups_of(examples)))))
+    return list(splitter.split(np.zeros(len(examples)), groups=groups_of(examples)))
+
+
+@dataclass
+class Replay:
+    """One question as the assistant would see it with a given ranker: its analysis, reranked
+    passages and scored sentence pool, ready for composing under any cut-offs."""
+
+    question: Question
+    analysis: object
+    candidates: list
+    vector: np.ndarray
+    pool: list
+    abstention_row: np.ndarray
+    part_cache: dict
+
+
+def replay(assistant, example: Example, model: AnswerModel) -> Replay:
+    assistant.use_model(model)
+    analysis = _analysis(example.query, example.question.question)
+    candidates, vector = assistant.retriever.retrieve(example.query, analysis=analysis)
+    pool = sorted((s for c in candidates for s in c.sentences if clean(s.text)), key=lambda s: -s.score)
+    row = question_features(analysis, pool, assistant.retriever.keyword_index.get())
+    cache: dict = {}
+    scorer = assistant.scorer
+
+    # Parts are scored once with this question's ranker and cached for every grid point.
+    def rescore(part):
+        key = (part.text,)
+        if key not in cache:
+            saved = scorer.model
+            scorer.model = model
+            cache[key] = scorer.part_scores(part, vector, candidates)
+            scorer.model = saved
+        return cache[key]
+
+    return Replay(example.question, analysis, candidates, vector, pool, row, {"rescore": rescore})
+
+
+def out_of_fold_replays(assistant, examples: list[Example], base: AnswerModel) -> list[Replay]:
+    """Each question replayed with a ranker that never saw its group."""
+    replays: list[Replay | None] = [None] * len(examples)
+    for train, test in folds(examples):
+        model = replace(base, ranker=fit_ranker([examples[i] for i in train]))
+        for i in test:
+            replays[i] = replay(assistant, examples[i], model)
+    return [r for r in replays if r is not None]
+
+
+def choose_composition(replays: list[Replay]) -> tuple[Composition, float]:
+    """The cut-offs that put every key fact in the most answers, with the median single-fact
+    answer at most four sentences; ties go to the shorter answers."""
+    answerable = [r for r in replays if r.question.answerable and r.pool]
+    best: tuple[float, float, Composition] | None = None
+    grid = itertools.product(KEEP_GRID, FLOOR_GRID, MAX_SENTENCES_GRID, MAX_EXTENDED_GRID, ITEM_FLOOR_GRID)
+    for keep, floor, max_sentences, max_extended, item_floor in grid:
+        if max_extended < max_sentences:
+            continue
+        composition = Composition(keep, floor, max_sentences, max_extended, item_floor, MAX_ITEMS)
+        hits, lengths = 0, []
+        for r in answerable:
+            chosen = compose(r.analysis, r.pool, composition, r.part_cache["rescore"])
+            text = " ".join(s.text for s in chosen)
+            hits += all(key_fact_matches(text, r.question.key_facts))
+            if r.question.type in SINGLE_FACT_TYPES:
+                lengths.append(len(chosen))
+        if lengths and float(np.median(lengths)) > MEDIAN_SENTENCES_LIMIT:
+            continue
+        accuracy = hits / max(len(answerable), 1)
+        mean_length = float(np.mean(lengths)) if lengths else 0.0
+        if best is None or (accuracy, -mean_length) > (best[0], -best[1]):
+            best = (accuracy, mean_length, composition)
+    assert best is not None
+    return best[2], best[0]
+
+
+def choose_abstention(replays: list[Replay]) -> tuple[Linear, float]:
+    """A logistic regression of answerable vs not, and the threshold that declines at most 5%
+    of answerable questions, both from out-of-fold probabilities."""
+    x = np.stack([r.abstention_row for r in replays])
+    y = np.array([1.0 if r.question.answerable else 0.0 for r in replays])
+    groups = np.array([r.question.group for r in replays])
+    probabilities = np.zeros(len(replays))
+    splitter = GroupKFold(n_splits=min(FOLDS, len(set(groups))))
+    for train, test in splitter.split(x, y, groups):
+        if len(set(y[train])) < 2:
+            probabilities[test] = 1.0
+            continue
+        probabilities[test] = fit_linear(x[train], y[train], ABSTENTION_FEATURES, balanced=True).probabilities(x[test])
+    answerable = np.sort(probabilities[y == 1])
+    # The largest threshold that declines at most FALSE_DECLINE_TARGET of answerable questions.
+    allowed = int(np.floor(FALSE_DECLINE_TARGET * len(answerable)))
+    threshold = float(answerable[allowed]) if len(answerable) > allowed else 0.0
+    return fit_linear(x, y, ABSTENTION_FEATURES, balanced=True), _r(threshold)
+
+
+def fit_model(assistant, examples: list[Example], base: AnswerModel) -> AnswerModel:
+    """The whole answer model from these examples: ranker on all, cut-offs on out-of-fold."""
+    replays = out_of_fold_replays(assistant, examples, base)
+    composition, _ = choose_composition(replays)
+    abstention, threshold = choose_abstention(replays)
+    return AnswerModel(fit_ranker(examples), composition, abstention, threshold)
+
+
+def bootstrap_model() -> AnswerModel:
+    """A neutral starting model (rank by semantic and lexical evidence, never decline), used
+    only to build the training features before any model exists."""
+    index = {n: i for i, n in enumerate(FEATURES)}
+    coef = [0.0] * len(FEATURES)
+    coef[index["semantic"]], coef[index["lexical"]] = 1.0, 1.0
+    ranker = Linear(FEATURES, tuple([0.0] * len(FEATURES)), tuple([1.0] * len(FEATURES)), tuple(coef), 0.0)
+    abstention = Linear(ABSTENTION_FEATURES, tuple([0.0] * len(ABSTENTION_FEATURES)), tuple([1.0] * len(ABSTENTION_FEATURES)),
+                        tuple([0.0] * len(ABSTENTION_FEATURES)), 10.0)
+    return AnswerModel(ranker, Composition(0.6, 0.2, 4, 4, 0.2, MAX_ITEMS), abstention, 0.0)
+
+
+def train(settings, questions: list[Question], progress: bool = True) -> AnswerModel:
+    """The shipped model: fitted on every development question."""
+    assistant = _assistant(settings)
+    examples = build_examples(assistant, questions, _bar(progress, "features"))
+    replays = out_of_fold_replays(assistant, examples, bootstrap_model())
+    composition, oof_accuracy = choose_composition(replays)
+    abstention, threshold = choose_abstention(replays)
+    positives = int(sum(e.labels.sum() for e in examples))
+    trained_on = {
+        "questions": len(questions),
+        "groups": len(set(groups_of(examples))),
+        "sentences": int(sum(len(e.labels) for e in examples)),
+        "positives": positives,
+        "out_of_fold_key_fact_accuracy": _r(oof_accuracy),
+    }
+    return AnswerModel(fit_ranker(examples), composition, abstention, threshold, trained_on)
+
+
+def cross_validate(settings, questions: list[Question], judge, progress: bool = True):
+    """Grouped 5-fold CV of the whole procedure; each held-out fold is asked through the real
+    assistant with the model fitted on the other folds. Returns (held-out records, per-fold rows)."""
+    from evals.runner import run
+
+    assistant = _assistant(settings)
+    examples = build_examples(assistant, questions, _bar(progress, "features"))
+    records: list[dict] = []
+    per_fold = []
+    for k, (train_idx, test_idx) in enumerate(folds(examples), 1):
+        model = fit_model(assistant, [examples[i] for i in train_idx], bootstrap_model())
+        assistant.use_model(model)
+        held_out = [examples[i].question for i in sorted(test_idx)]
+        result = run(settings, held_out, judge=judge, label=f"fold {k}", progress=progress, assistant=assistant)
+        records += result.records
+        per_fold.append({"fold": k, "questions": len(held_out), **{key: result.metrics.get(key) for key in FOLD_KEYS},
+                         "keep": model.composition.keep, "floor": model.composition.floor,
+                         "max_sentences": model.composition.max_sentences, "answer_threshold": model.answer_threshold})
+    return records, per_fold
+
+
+FOLD_KEYS = ("answer.key_fact_accuracy", "context.ceiling@8", "abstention.accuracy", "abstention.false_rate")
+
+
+def _assistant(settings):
+    from assistant.chain import Assistant
+
+    assistant = Assistant(settings)
+    assistant.use_model(bootstrap_model())
+    return assistant
+
+
+def _bar(progress: bool, label: str):
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return lambda items: tqdm(items, desc=label, unit="q", dynamic_ncols=True)
