@@ -54,12 +54,7 @@ class Assistant:
         own = analyse(question)
         analysis.language, analysis.answer_type = own.language, own.answer_type
         candidates, vector = self.retriever.retrieve(query, filters=filters, analysis=analysis, timings=timings)
-        def expand(sentence_vector):
-            found = self.retriever.neighbours(sentence_vector, self.settings.top_k, filters)
-            self.scorer.score(analysis, vector, found)
-            return found
-
-        data = GenerationInput(analysis, vector, candidates, history, self.retriever.keyword_index.get(), expand)
+        data = GenerationInput(analysis, vector, candidates, history, self.retriever.keyword_index.get())
 
         t = time.perf_counter()
         numbering: dict[tuple[str, int, int], Citation] = {}

@@ -7,19 +7,16 @@ as its best sentence. No model call happens here: sentence vectors were made at 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answering.features import INDEX, featurize
+from assistant.answering.features import INDEX, clean, featurize
 from assistant.answering.model import AnswerModel, load_model
 from assistant.query import QueryAnalysis
 from desk.settings import Settings
 from ingest.keyword_index import LiveKeywordIndex
 from ingest.store import ChunkStore
-
-_MARKUP = re.compile(r"^\s*(\*\*[\w()]+\.?\*\*\s*|#+\s*|[-*]\s+)")
 
 
 @dataclass
@@ -58,12 +55,6 @@ class ScoredSentence:
         """The sentence's embedding (made at ingest), or None when the store has none."""
         vectors = self.candidate.sentence_vectors
         return vectors[self.index] if vectors is not None and self.index < len(vectors) else None
-
-
-def clean(sentence: str) -> str:
-    """A source sentence as answer text: without paragraph markers and emphasis marks."""
-    text = _MARKUP.sub("", sentence).strip()
-    return text.replace("**", "").strip("* ").strip()
 
 
 class EvidenceScorer:

@@ -113,11 +113,6 @@ class HybridRetriever(BaseRetriever):
             ranked = self._reranker.rerank(analysis, vector, candidates)
         return ranked[:k], vector
 
-    def neighbours(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[Candidate]:
-        """The k passages nearest to any vector (a sentence's, for cross-checking), unranked."""
-        where = filters.to_where() if filters and not filters.is_empty() else None
-        return [Candidate(chunk=chunk, dense=score) for chunk, score in self._store.search(vector, k, where)]
-
     def _fuse(self, dense: list[tuple[Chunk, float]], keyword: list[tuple[str, float]]) -> list[Candidate]:
         rrf_k = self.settings.rrf_k
         by_id: dict[str, Candidate] = {}

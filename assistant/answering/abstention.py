@@ -8,6 +8,8 @@ vs unanswerable development questions; its threshold is set for few false declin
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from assistant.answering.features import INDEX, name_tokens
@@ -78,19 +80,41 @@ def question_features(analysis: QueryAnalysis, pool: list, keyword_index) -> np.
 
 def lacking(analysis: QueryAnalysis, pool: list, keyword_index) -> str:
     """One sentence saying what the sources lack, from the same signals the decision uses."""
-    names = [n for n in dict.fromkeys(analysis.names + analysis.countries) if set(tokenize(n)) & name_tokens(analysis)]
-    unknown = [n for n in names if keyword_index is not None and not any(keyword_index.knows(t) for t in tokenize(n))]
+    unknown = _unknown_names(analysis.text, keyword_index)
     if unknown:
         return f"The sources never mention {_join(unknown)}."
+    names, seen = [], set()
+    for name in analysis.countries + analysis.names:
+        tokens = frozenset(tokenize(name)) & name_tokens(analysis)
+        if tokens and not tokens <= seen:  # "Lithuania" and "Lithuania's" are one name
+            names.append(name)
+            seen |= tokens
     subject = f" about {_join(names)}" if names else ""
     if analysis.answer_type == "number":
-        counted = f" for {' '.join(analysis.focus)}" if analysis.focus else ""
-        return f"The sources give no figure{counted}{subject} that answers this."
+        return f"The sources give no figure{subject} that answers this."
     if analysis.answer_type == "date":
         return f"The sources give no date{subject} that answers this."
     if analysis.answer_type == "person":
         return f"The sources name no one{subject} who answers this."
     return f"The sources{subject} don't answer this." if subject else "The sources don't answer this."
+
+
+_WORD = re.compile(r"[\w’'-]+")
+
+
+def _unknown_names(question: str, keyword_index) -> list[str]:
+    """Runs of capitalised words of the question that no passage contains ("Mark Rutte")."""
+    if keyword_index is None:
+        return []
+    runs: list[list[str]] = [[]]
+    for i, match in enumerate(_WORD.finditer(question)):
+        word = match.group(0)
+        tokens = tokenize(word)
+        if i > 0 and word[:1].isupper() and tokens and not any(keyword_index.knows(t) for t in tokens):
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    return [" ".join(run) for run in runs if run]
 
 
 def _join(items: list[str]) -> str:

@@ -13,24 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from assistant.answering.decompose import ORDER_CUE, is_list, part_analysis, question_parts
 from assistant.answering.features import countries_in, figures
 from assistant.answering.model import Composition
-from assistant.query import QueryAnalysis, analyse
+from assistant.query import QueryAnalysis
 from ingest.keyword_index import fold, tokenize
 
 Rescore = Callable[[QueryAnalysis], dict[tuple[int, int], float]]
 
-_LIST_CUE = re.compile(
-    r"\b(list|timeline|chronolog\w*|in (what|which) order|what order|order did|each (of the )?(\w+ )?(parliament|state|country|countr)\w*|"
-    r"all the|every (state|country)|which (of the )?(\w+ )?(states|countries|parliaments|heads of state|governments)|"
-    r"which (\w+ )?(was|were) the (first|last)|(first|last) to)\b"
-)
-_ORDER_CUE = re.compile(r"\b(order|timeline|chronolog\w*|first|last|earliest|latest|sequence|when did the others)\b")
-_PART_SPLIT = re.compile(
-    r"\?\s+|;\s*|,\s*(?:and\s+)?(?=(?:what|when|who|whom|which|where|how|why|did|does|do|is|was|were)\b)"
-    r"|\s+and\s+(?=(?:what|when|who|whom|which|where|how|why|did|does|do|is|was|were|on which|in which|by what|between which|from what)\b)",
-    re.I,
-)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\b(?:\s+(\d{4}))?|\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})\b(?:,?\s+(\d{4}))?")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -41,32 +31,25 @@ _DATE_WORDS = re.compile(r"\b(\d{1,2}\s+(?:" + "|".join(_MONTHS) + r")|(?:" + "|
 OTHERWISE = "The sources say otherwise:"
 
 
-def is_list(analysis: QueryAnalysis) -> bool:
-    return bool(_LIST_CUE.search(fold(analysis.text))) or len(analysis.countries) >= 2
-
-
-def question_parts(question: str) -> list[str]:
-    """The clauses of a question that each ask for something ("who …, and what party …")."""
-    parts = [p.strip(" ,;?") for p in _PART_SPLIT.split(question) if p and p.strip(" ,;?")]
-    return [p for p in parts if len(tokenize(p)) >= 1]
-
-
 def compose(analysis: QueryAnalysis, pool: list, composition: Composition, rescore: Rescore) -> list:
     """The chosen sentences in answer order; `pool` is sorted best first by score."""
     if not pool:
         return []
     listing = is_list(analysis)
-    if listing:
-        items = _items(analysis, pool, composition)
-        if len(items) >= 2:
-            return items
     lead = pool[0]
     chosen = [lead]
     parts = question_parts(analysis.text)
     extended = listing or len(parts) > 1 or analysis.answer_type in ("other", "reason")
+    ordered = False
+    if listing:
+        items = _items(analysis, pool, composition)
+        if len(items) >= 2:
+            # The best sentence stays in: a list cue can be a false alarm ("each State Party").
+            chosen += [s for s in items if s is not lead]
+            ordered = bool(ORDER_CUE.search(fold(analysis.text)))
     if len(parts) > 1:
         for part in parts:
-            scores = rescore(_part_analysis(analysis, part))
+            scores = rescore(part_analysis(analysis, part))
             ranked = sorted(pool, key=lambda s: -scores.get(_key(s), 0.0))
             best = ranked[0]
             if all(best is not c for c in chosen) and scores.get(_key(best), 0.0) >= composition.floor and not _redundant(best, chosen):
@@ -78,7 +61,7 @@ def compose(analysis: QueryAnalysis, pool: list, composition: Composition, resco
             break
         if all(sentence is not c for c in chosen) and not _redundant(sentence, chosen):
             chosen.append(sentence)
-    return chosen
+    return sorted(chosen, key=_sort_date) if ordered else chosen
 
 
 def contradicts(analysis: QueryAnalysis, sentence_text: str) -> bool:
@@ -93,33 +76,34 @@ def contradicts(analysis: QueryAnalysis, sentence_text: str) -> bool:
 
 
 def _items(analysis: QueryAnalysis, pool: list, composition: Composition) -> list:
+    """One line per country (the named ones, or every one the evidence names); for a single
+    named country, its dated steps — a timeline."""
+    if len(analysis.countries) == 1:
+        return _timeline(analysis.countries[0], pool, composition)
     wanted = list(analysis.countries)
-    if len(wanted) < 2:
-        seen: list[str] = []
+    if not wanted:
         for s in pool:
-            for country in sorted(countries_in(s.text)):
-                if country not in seen and s.score >= composition.item_floor:
-                    seen.append(country)
-        wanted = seen
+            if s.score >= composition.item_floor:
+                wanted += [c for c in sorted(countries_in(s.text)) if c not in wanted]
     lines = []
     for country in wanted[: composition.max_items]:
         best = next((s for s in pool if country in countries_in(s.text) and s.score >= composition.item_floor), None)
         if best is not None and all(best is not c for c in lines):
             lines.append(best)
-    if _ORDER_CUE.search(fold(analysis.text)):
-        lines.sort(key=_sort_date)
     return lines
 
 
-def _part_analysis(analysis: QueryAnalysis, part: str) -> QueryAnalysis:
-    own = analyse(part)
-    # A part keeps the whole question's subject ("… and what party does he belong to?").
-    own.names = list(dict.fromkeys(own.names + analysis.names))
-    own.countries = list(dict.fromkeys(own.countries + analysis.countries))
-    own.language = analysis.language
-    if own.answer_type == "other":
-        own.answer_type = analysis.answer_type
-    return own
+def _timeline(country: str, pool: list, composition: Composition) -> list:
+    lines, dates = [], set()
+    for s in pool:
+        if s.score < composition.item_floor or len(lines) >= composition.max_items:
+            continue
+        about = country in countries_in(s.text) or tuple(s.candidate.chunk.source.countries) == (country,)
+        when = _sort_date(s)
+        if about and when[1] != 99 and when not in dates:
+            dates.add(when)
+            lines.append(s)
+    return lines
 
 
 def _key(sentence) -> tuple[int, int]:

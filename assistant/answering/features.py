@@ -31,6 +31,7 @@ FEATURES = (
     "type_fit",  # carries the kind of fact asked for (a full date for "when", a figure next to the counted noun)
     "asks_date_has_date",
     "asks_number_has_figure",
+    "asks_typed_no_fit",  # a "when"/"how many" question and a sentence without a date or figure
     "same_language",
     "first_in_passage",
     "position",  # index / (sentences in passage - 1)
@@ -40,6 +41,7 @@ FEATURES = (
     "names_in_passage",  # … in the passage, its title or heading
     "other_country",  # names a country the question does not, while the question names one
     "question_figures",  # share of the question's figures and years found in the sentence
+    "question_figures_heading",  # the question's "word figure" phrases ("Article 20") in the title and heading
     "has_figure",
     "neighbour_lexical",  # the best lexical share of the sentences just before and after
     "neighbour_semantic",
@@ -48,6 +50,14 @@ FEATURES = (
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 
 _FIGURE = re.compile(r"\b\d[\d,.]*\b")
+_MARKUP = re.compile(r"^\s*(\*\*[\w()]+\.?\*\*\s*|#+\s*|[-*]\s+)")
+
+
+def clean(sentence: str) -> str:
+    """A source sentence as answer text: without paragraph markers ("**20.**") and emphasis
+    marks, which are layout, not words of the sentence."""
+    text = _MARKUP.sub("", sentence).strip()
+    return text.replace("**", "").strip("* ").strip()
 # Words that name the treaty itself: every passage is about it, so they never decide relevance.
 GENERIC_TERMS = {"ottawa", "conven", "treaty", "articl", "state", "partie", "party", "un", "s"}
 
@@ -61,6 +71,15 @@ def figures(text: str) -> set[str]:
     return {f.rstrip(".,") for f in _FIGURE.findall(text)}
 
 
+_FIGURE_PHRASE = re.compile(r"([^\W\d_]+)\s+(\d+)")
+
+
+def figure_phrases(text: str) -> set[str]:
+    """A figure with the word before it ("articl 20", "paragraph 3"): which thing it numbers.
+    In a heading path "Article 8 › 20", 20 numbers a paragraph of Article 8, not Article 20."""
+    return {f"{tokenize(word)[0] if tokenize(word) else fold(word)} {number}" for word, number in _FIGURE_PHRASE.findall(fold(text))}
+
+
 def countries_in(text: str) -> set[str]:
     folded = fold(text)
     return {c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)}
@@ -72,6 +91,7 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
     names = name_tokens(analysis)
     asked_countries = set(analysis.countries)
     question_figures = figures(analysis.text)
+    question_phrases = figure_phrases(analysis.text)
     dense_order = sorted((c for c in candidates if c.dense is not None), key=lambda c: -c.dense)
     keyword_order = sorted((c for c in candidates if c.keyword is not None), key=lambda c: -c.keyword)
     dense_rank = {id(c): r for r, c in enumerate(dense_order)}
@@ -85,10 +105,12 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
         passage_terms = set(tokenize(chunk.text)) | context_terms
         passage_share = sum(w for t, w in weights.items() if t in passage_terms) / total
         names_passage = len(names & passage_terms) / len(names) if names else 1.0
+        heading_phrases = figure_phrases(f"{chunk.source.title} {chunk.heading}")
+        figures_heading = len(question_phrases & heading_phrases) / len(question_phrases) if question_phrases else 0.0
         vectors = c.sentence_vectors
         n = len(chunk.sentences)
         for i, (start, end) in enumerate(chunk.sentences):
-            text = chunk.text[start:end]
+            text = clean(chunk.text[start:end])
             terms = set(tokenize(text))
             fit = type_fit(analysis.answer_type, text, analysis.terms, analysis.focus, analysis.asks_year)
             sentence_figures = figures(text)
@@ -105,6 +127,7 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
             row[INDEX["type_fit"]] = fit
             row[INDEX["asks_date_has_date"]] = float(analysis.answer_type == "date" and has_date(text))
             row[INDEX["asks_number_has_figure"]] = float(analysis.answer_type == "number" and bool(sentence_figures))
+            row[INDEX["asks_typed_no_fit"]] = float(analysis.answer_type in ("date", "number") and fit == 0)
             row[INDEX["same_language"]] = float(chunk.lang == analysis.language)
             row[INDEX["first_in_passage"]] = float(i == 0)
             row[INDEX["position"]] = i / (n - 1) if n > 1 else 0.0
@@ -114,6 +137,7 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
             row[INDEX["names_in_passage"]] = names_passage
             row[INDEX["other_country"]] = float(bool(asked_countries) and bool(mentioned - asked_countries) and not (mentioned & asked_countries))
             row[INDEX["question_figures"]] = len(question_figures & sentence_figures) / len(question_figures) if question_figures else 0.0
+            row[INDEX["question_figures_heading"]] = figures_heading
             row[INDEX["has_figure"]] = float(bool(sentence_figures))
             rows.append((c, i, row))
         _neighbours([r for _, _, r in rows[len(rows) - n :]])

@@ -5,7 +5,7 @@ evidence sentences that support it. The chain numbers the citations and builds t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -38,8 +38,6 @@ class GenerationInput:
     candidates: list  # Candidate, best first, sentences scored
     history: list[Turn]
     keyword_index: KeywordIndex | None = None  # the corpus vocabulary, for "no source mentions X"
-    # Passages nearest to a vector, scored like the rest: for cross-checking a claim's figures.
-    expand: Callable[[np.ndarray], list] | None = None
 
 
 class Generator(Protocol):

@@ -82,12 +82,13 @@ class ExtractiveGenerator:
 
     def _conflict(self, chosen: list[ScoredSentence], pool: list[ScoredSentence]):
         """Another source's sentence that the ranker rates as answering too, about the same
-        subject, with other figures (66 vs 68 votes; joined in 2003 vs 2004)."""
+        subject, with other figures of the asked-for kind (66 vs 68 votes; 2003 vs 2004). The
+        bar is the composer's own cut-off: a false "the sources differ" is worse than a miss."""
         floor = max(self.model.composition.floor, self.model.composition.keep * chosen[0].score)
-        lead = chosen[0]
-        fa = _claim_figures(lead.text)
-        if not fa or lead.fit < 1.0:
+        lead = next((s for s in chosen if s.fit >= 1.0 and _claim_figures(s.text)), None)
+        if lead is None:
             return None
+        fa = _claim_figures(lead.text)
         for b in pool:
             if b.score < floor:
                 break

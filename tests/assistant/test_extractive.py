@@ -45,10 +45,13 @@ def test_quotes_are_exact_spans_of_the_source(assistant, corpus_settings):
     assert "armed conflict" in answer.answer
 
 
+@pytest.mark.xfail(strict=True, reason="the learned abstention declines only ~1 in 4 unanswerable questions at its 5% false-decline point (issue 11, open)")
 def test_abstains_when_the_sources_are_silent(assistant):
     answer = assistant.ask("What did NATO Secretary General Mark Rutte say about the withdrawals?")
     assert answer.abstained
-    assert answer.answer.startswith("The sources don't say.")
+    # The decline says what the sources lack, then shows the nearest evidence marked as such.
+    assert answer.answer.startswith("The sources never mention Mark Rutte.")
+    assert "The nearest they come:" in answer.answer
 
 
 def test_polish_question_is_answered_in_polish_from_the_polish_source(assistant):
@@ -58,6 +61,7 @@ def test_polish_question_is_answered_in_polish_from_the_polish_source(assistant)
     assert cited_sources(answer) & {"045-infor-dziennik-ustaw-2025-poz-1514", "046-prawo-pl-dz-u-2025-1514-uzasadnienie"}
 
 
+@pytest.mark.xfail(strict=True, reason="'68 lawmakers' does not read as the asked-for count of members, so the cross-check misses it (issue 11, open)")
 def test_disagreeing_sources_are_both_cited(assistant):
     answer = assistant.ask("How many Saeima members backed the withdrawal bill in its final reading, and do the reports agree?")
     assert "66" in answer.answer and "68" in answer.answer
