@@ -1,0 +1,268 @@
+"""The withdrawal tracker: the step events found at ingest (`ingest.timeline`) merged into one
+cell per state × step, and timeline questions in chat answered from those cells.
+
+A cell shows the date most sources state, every source that states it, and every source that
+states another day ("the sources differ"). What counts, strongest first: a stated day ("16
+April", "on Thursday" in a dated report), then a month ("in June 2025"); a month that fits the
+day shown supports it, one that doesn't is left out rather than shown as a disagreement, since
+it is the vaguer statement. A step no source states stays unknown; only the entry into force may
+be computed (notice + six months, Article 20(3)), marked computed and citing the notice."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from assistant.answer import Citation
+from assistant.evidence import ScoredSentence
+from assistant.generators import Draft, DraftSentence
+from assistant.query import QueryAnalysis
+from ingest.documents import Chunk, SourceMeta
+from ingest.keyword_index import fold
+from ingest.timeline import STATES, STEPS, StepEvent, TimelineStore
+
+STEP_LABELS = {
+    "announced": "announced or recommended",
+    "government": "government approval",
+    "parliament": "parliament's final vote",
+    "head_of_state": "head of state's signature or decree",
+    "notified_un": "notice deposited with the UN Secretary-General",
+    "effective": "withdrawal in force",
+}
+NOTICE_MONTHS = 6  # Article 20(3): a withdrawal takes effect six months after the notice
+
+
+class Disagreement(BaseModel):
+    date: str = Field(description="Another date a source states for this step")
+    citations: list[Citation]
+
+
+class Cell(BaseModel):
+    date: str | None = Field(None, description="ISO date, 'YYYY-MM' when only the month is known, null when no source states it")
+    computed: bool = Field(False, description="True when the date is computed (notice + six months, Article 20(3)), not stated; "
+                                              "then the citations are the notice it is computed from")
+    citations: list[Citation] = Field(default_factory=list, description="Every passage that states this date for this step")
+    disagreements: list[Disagreement] = Field(default_factory=list, description="Sources that state another date")
+
+
+class Timeline(BaseModel):
+    steps: list[str] = Field(default_factory=lambda: list(STEPS))
+    states: dict[str, dict[str, Cell]]
+
+    def cell(self, state: str, step: str) -> Cell:
+        return self.states[state][step]
+
+
+@dataclass
+class _Statement:
+    event: StepEvent
+    date: str  # the event's date with a yearless one resolved
+    day: bool  # a day, not just a month
+
+
+def _ranked(statements: list[_Statement]) -> list[tuple[str, list[_Statement]]]:
+    """Dates, best supported first: most distinct sources, then the most confident, then earliest."""
+    groups: dict[str, list[_Statement]] = defaultdict(list)
+    for s in statements:
+        groups[s.date].append(s)
+    return sorted(groups.items(), key=lambda kv: (-len({s.event.source_id for s in kv[1]}),
+                                                  -max(s.event.confidence for s in kv[1]), kv[0]))
+
+
+def _citations(statements: list[_Statement], metas: dict[str, SourceMeta], start: int) -> list[Citation]:
+    best: dict[tuple[str, int, int], StepEvent] = {}
+    for s in sorted(statements, key=lambda s: -s.event.confidence):
+        best.setdefault((s.event.source_id, s.event.start, s.event.end), s.event)
+    return [_citation(n, e, metas[e.source_id]) for n, e in enumerate(best.values(), start=start)]
+
+
+def _citation(n: int, event: StepEvent, meta: SourceMeta) -> Citation:
+    return Citation(n=n, source_id=meta.id, title=meta.title, publisher=meta.publisher, date=meta.date, url=meta.url,
+                    heading=event.heading, quote=event.quote, start=event.start, end=event.end, score=event.confidence)
+
+
+def _with_year(event: StepEvent, years: list[int], cell_dates: set[str]) -> str | None:
+    """A yearless day ("--06-27") joins a dated statement of the same day in its cell, or takes
+    the year of the state's other dated steps; None when it has neither."""
+    if not event.date.startswith("--"):
+        return event.date
+    for d in sorted(cell_dates):
+        if d.endswith(event.date[1:]) and len(d) == 10:
+            return d
+    if not years:
+        return None
+    try:
+        return date(max(years), int(event.date[2:4]), int(event.date[5:7])).isoformat()
+    except ValueError:
+        return None
+
+
+def build(events: list[StepEvent], metas: dict[str, SourceMeta], countries: list[str] | None = None) -> Timeline:
+    by_cell: dict[tuple[str, str], list[StepEvent]] = defaultdict(list)
+    years: dict[str, list[int]] = defaultdict(list)
+    for e in events:
+        if e.source_id in metas:
+            by_cell[(e.state, e.step)].append(e)
+            if not e.date.startswith("--"):
+                years[e.state].append(int(e.date[:4]))
+    states = [s for s in STATES if not countries or s in countries]
+    table: dict[str, dict[str, Cell]] = {}
+    for state in states:
+        row: dict[str, Cell] = {}
+        for step in STEPS:
+            found = by_cell.get((state, step), [])
+            dated = {e.date for e in found if not e.date.startswith("--")}
+            statements = [_Statement(e, d, len(d) == 10) for e in found if (d := _with_year(e, years[state], dated))]
+            row[step] = _cell([s for s in statements if s.day], [s for s in statements if not s.day], metas)
+        if row["effective"].date is None and row["notified_un"].date and len(row["notified_un"].date) == 10:
+            row["effective"] = Cell(date=_add_months(row["notified_un"].date, NOTICE_MONTHS), computed=True,
+                                    citations=row["notified_un"].citations)
+        table[state] = row
+    return Timeline(states=table)
+
+
+def _cell(days: list[_Statement], months: list[_Statement], metas: dict[str, SourceMeta]) -> Cell:
+    if days:
+        ranked = _ranked(days)
+        shown, support = ranked[0]
+        support = support + [m for m in months if shown.startswith(m.date)]
+        citations = _citations(support, metas, 1)
+        disagreements = []
+        for other, statements in ranked[1:]:
+            cited = _citations(statements, metas, len(citations) + sum(len(d.citations) for d in disagreements) + 1)
+            disagreements.append(Disagreement(date=other, citations=cited))
+        return Cell(date=shown, citations=citations, disagreements=disagreements)
+    if months:
+        ranked = _ranked(months)
+        return Cell(date=ranked[0][0], citations=_citations(ranked[0][1], metas, 1))
+    return Cell()
+
+
+def _add_months(iso: str, months: int) -> str:
+    day = date.fromisoformat(iso)
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for d in range(day.day, 27, -1):  # 31 August + 6 months is the last day of February
+        try:
+            return date(year, month, d).isoformat()
+        except ValueError:
+            continue
+    return date(year, month, min(day.day, 28)).isoformat()
+
+
+class TimelineBook:
+    """The store's timeline, read again whenever ingest rewrote it (an upload that reports a
+    step shows up at the next request)."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+        self._stamp: float | None = None
+        self._table: TimelineStore | None = None
+
+    def store(self) -> TimelineStore:
+        path = self.index_dir / "timeline.json"
+        stamp = path.stat().st_mtime_ns if path.is_file() else None
+        if self._table is None or stamp != self._stamp:
+            self._table, self._stamp = TimelineStore.load(self.index_dir), stamp
+        return self._table
+
+    def timeline(self, countries: list[str] | None = None) -> Timeline:
+        table = self.store()
+        metas = {sid: SourceMeta.from_dict(table.meta(sid)) for sid in table.sources}
+        return build(table.events(), metas, countries)
+
+
+# -- timeline questions in chat ------------------------------------------------------------
+
+_TIMELINE_CUE = re.compile(
+    r"\b(?:timeline|chronolog\w*|in (?:what|which) order|what order|sequence of|order (?:did|were|in which)|step by step|"
+    r"(?:was|were) (?:the )?(?:first|last) to|(?:first|last) (?:state|country|one) to|"
+    r"laiko juost\w*|chronologij\w*|hronolog\w*|ajajoon\w*|kronoloog\w*|os czasu|kolejnosc\w*|aikajana\w*|aikajarjest\w*|missa jarjestyksessa)")
+_STEP_WORDS = {
+    "announced": r"announc|recommend|joint statement|declar",
+    "government": r"government|cabinet|valitsus|rzad|hallitus|vyriausyb",
+    "parliament": r"parliament|vote|voted|seim|saeim|riigikogu|sejm|eduskun|rada|legislat|lawmaker",
+    "head_of_state": r"president|head of state|sign|decree|proclaim|promulgat",
+    "notified_un": r"notif|notice|\bun\b|united nations|secretary|depositar|instrument",
+    "effective": r"effect|in force|no longer bound|stopped being|ceased|officially (?:left|withdr)",
+}
+_LAST = re.compile(r"\blast\b|\blatest\b|paskutin|pedej|viimane|ostatni|viimeinen")
+_FIRST = re.compile(r"\bfirst\b|\bearliest\b|pirm|esimene|pierwsz|ensimmainen")
+
+
+def is_timeline_question(analysis: QueryAnalysis) -> bool:
+    return bool(_TIMELINE_CUE.search(fold(analysis.text)))
+
+
+def asked_steps(analysis: QueryAnalysis) -> list[str]:
+    """The steps a question names ("in what order did the parliaments vote" → parliament);
+    every step when it names none ("timeline of Estonia's exit")."""
+    folded = fold(analysis.text)
+    named = [step for step, cue in _STEP_WORDS.items() if re.search(rf"\b(?:{cue})", folded)]
+    return named or list(STEPS)
+
+
+def _long_date(iso: str) -> str:
+    if len(iso) == 7:
+        return date.fromisoformat(iso + "-01").strftime("%B %Y")
+    day = date.fromisoformat(iso)
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+class TimelineAnswerer:
+    """Answers "timeline of X", "in what order…", "which was first/last to…" from the cells, as
+    a cited list in date order. Consulted before the generator; None for any other question."""
+
+    def __init__(self, book: TimelineBook):
+        self.book = book
+
+    def answer(self, analysis: QueryAnalysis, candidates: list) -> Draft | None:
+        if not is_timeline_question(analysis):
+            return None
+        timeline = self.book.timeline(analysis.countries or None)
+        steps = asked_steps(analysis)
+        # The ranker's probability for a cited sentence that retrieval also found orders its
+        # citations; the others keep the extraction's confidence.
+        ranked = {(s.source_id, s.start, s.end): s.score for c in candidates for s in c.sentences}
+        rows = [(cell.date, state, step, cell) for state, row in timeline.states.items() for step, cell in row.items()
+                if step in steps and cell.date]
+        if not rows:
+            return None
+        rows.sort(key=lambda r: (r[0], STATES.index(r[1]), STEPS.index(r[2])))
+        sentences = [self._sentence(state, step, cell, ranked) for _, state, step, cell in rows]
+        folded = fold(analysis.text)
+        if len(steps) == 1 and len({r[1] for r in rows}) > 1 and (_LAST.search(folded) or _FIRST.search(folded)):
+            pick = rows[-1] if _LAST.search(folded) else rows[0]
+            which = "last" if _LAST.search(folded) else "first"
+            lead = DraftSentence(f"{pick[1]} was the {which}: {STEP_LABELS[pick[2]]} on {_long_date(pick[0])}.",
+                                 sentences[rows.index(pick)].support)
+            sentences.insert(0, lead)
+        return Draft(sentences=sentences)
+
+    def _sentence(self, state: str, step: str, cell: Cell, ranked: dict) -> DraftSentence:
+        when = _long_date(cell.date)
+        text = f"{state}, {STEP_LABELS[step]}: {when}"
+        if cell.computed:
+            text += " (computed: six months after the notice, Article 20(3))"
+        support = sorted((_evidence(c, ranked) for c in cell.citations), key=lambda s: -s.score)
+        if cell.disagreements:
+            others = ", ".join(_long_date(d.date) for d in cell.disagreements)
+            text += f"; other sources give {others}"
+            support += [_evidence(c, ranked) for d in cell.disagreements for c in d.citations]
+        return DraftSentence(text + ".", support)
+
+
+def _evidence(citation: Citation, ranked: dict) -> ScoredSentence:
+    """A citation as evidence the chain can number: a one-sentence passage of its source."""
+    from assistant.retriever import Candidate
+
+    meta = SourceMeta(id=citation.source_id, title=citation.title, publisher=citation.publisher, date=citation.date, url=citation.url)
+    chunk = Chunk(source=meta, text=citation.quote, start=citation.start, end=citation.end, heading=citation.heading,
+                  sentences=((0, len(citation.quote)),))
+    score = ranked.get((citation.source_id, citation.start, citation.end), citation.score)
+    return ScoredSentence(Candidate(chunk=chunk), 0, citation.start, citation.end, citation.quote, score)
