@@ -24,7 +24,7 @@ from assistant.generators import Draft, DraftSentence
 from assistant.query import QueryAnalysis
 from ingest.documents import Chunk, SourceMeta
 from ingest.keyword_index import fold
-from ingest.timeline import STATES, STEPS, StepEvent, TimelineStore
+from ingest.timeline import FILE_NAME, STATES, STEPS, StepEvent, TimelineStore
 
 STEP_LABELS = {
     "announced": "announced or recommended",
@@ -164,8 +164,11 @@ class TimelineBook:
         self._stamp: float | None = None
         self._table: TimelineStore | None = None
 
+    def exists(self) -> bool:
+        return (self.index_dir / FILE_NAME).is_file()
+
     def store(self) -> TimelineStore:
-        path = self.index_dir / "timeline.json"
+        path = self.index_dir / FILE_NAME
         stamp = path.stat().st_mtime_ns if path.is_file() else None
         if self._table is None or stamp != self._stamp:
             self._table, self._stamp = TimelineStore.load(self.index_dir), stamp

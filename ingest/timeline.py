@@ -170,7 +170,7 @@ _GROUPS = {
         ("Lithuania", "Latvia", "Estonia"),
 }
 
-_ACTION_VOTE = r"vot|approv|adopt|pass|back|endors|ratif|balsav|priem|pritar|nobalso|atbalst|pienem|hääl|haal|vastu|kiit|glosow|uchwal|przyj|aanest|hyvaks|ухвал|проголос"
+_ACTION_VOTE = r"vot|approv|adopt|pass|back|endors|support|ratif|balsav|priem|pritar|nobalso|atbalst|pienem|hääl|haal|vastu|kiit|glosow|uchwal|przyj|aanest|hyvaks|ухвал|проголос"
 _STEP_CUES: dict[str, re.Pattern] = {
     "announced": re.compile(
         r"\b(?:recommend|rekomend|ieteik|soovit|suosit|(?:announc|oglos|paskelb|pazinoj|teatas|ilmoitt)\w*(?:\W+\S+){0,6}?\W+(?:withdr|leav|exit|quit|plan|intention|decision|wypowiedz|pasitrauk|izstat|lahku|irtaut)|"
