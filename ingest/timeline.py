@@ -174,7 +174,7 @@ _ACTION_VOTE = r"vot|approv|adopt|pass|back|endors|support|ratif|balsav|priem|pr
 _STEP_CUES: dict[str, re.Pattern] = {
     "announced": re.compile(
         r"\b(?:recommend|rekomend|ieteik|soovit|suosit|(?:announc|oglos|paskelb|pazinoj|teatas|ilmoitt)\w*(?:\W+\S+){0,6}?\W+(?:withdr|leav|exit|quit|plan|intention|decision|wypowiedz|pasitrauk|izstat|lahku|irtaut)|"
-        r"plans? to (?:leave|withdraw|exit|quit)|intention to (?:leave|withdraw)|decided to (?:leave|withdraw|start|begin)|"
+        r"plan(?:s|ned)? to (?:leave|withdraw|exit|quit)|intention to (?:leave|withdraw)|decided to (?:leave|withdraw|start|begin)|"
         r"start(?:ed|ing)? (?:the )?preparations?|prepar\w* (?:to|for) (?:leave|withdraw|exit)|valmistel|"
         r"joint (?:statement|recommendation|letter|declaration)|declar\w* (?:their|its) (?:wish|intention|decision)|first step towards|"
         r"wspoln\w* oswiadcz|bendr\w* pareisk|kopig\w* pazinoj|uhis\w* avaldus|yhteis\w* (?:julkilausum|lausun))"),
