@@ -83,9 +83,10 @@ _WEEKDAY_FORMS = (
     r"saturday|sestadien\w*|sestdien\w*|laupaev\w*|sobot[aeyz]|lauantai\w*|sambata|subot\w*",
     r"sunday|sekmadien\w*|svetdien\w*|puhapaev\w*|niedziel[aeiy]|sunnuntai\w*|duminica|nedil\w*",
 )
-_TODAY = re.compile(r"today|tonight|this morning|siandien|sodien|tana|dzisiaj|dzis|tanaan|tanä")
-_RELATIVE_DAY = re.compile(r"\b(?:today|tonight|this morning|siandien|sodien|tana|dzisiaj|tanaan|yesterday|the night before|"
-                           r"the day before|last night|vakar|eile|wczoraj|eilen)\b")
+# "today", "yesterday", "the night before": resolved against the source's own date too.
+_TODAY_WORDS = r"today|tonight|this morning|siandien|sodien|tana|dzisiaj|tanaan"
+_TODAY = re.compile(_TODAY_WORDS)
+_RELATIVE_DAY = re.compile(rf"\b(?:{_TODAY_WORDS}|yesterday|the night before|the day before|last night|vakar|eile|wczoraj|eilen)\b")
 _WEEKDAY_PATTERNS = [re.compile(rf"\b(?:{forms})\b(?!\s+\d)") for forms in _WEEKDAY_FORMS]
 # "from April to June 2025", "between March and May": a period, not the day of a step.
 # Also the date of a document ("dated 19 June") and the treaty's own ("done at Oslo on 18
@@ -101,7 +102,7 @@ class FoundDate:
     start: int  # offsets in the text searched
     end: int
     year: int | None
-    month: int  # 0 for a weekday
+    month: int  # 0 for a weekday or a relative day
     day: int | None
     weekday: int | None = None  # 0 = Monday, for "on Thursday"
     days_back: int | None = None  # "today" 0, "yesterday" / "the night before" 1

@@ -87,3 +87,9 @@ def test_refresh_reads_only_new_or_changed_sources(tmp_path):
     again = TimelineStore.load(tmp_path)
     assert not again.refresh({"a": "1", "b": "1"}, reader) and read == []
     assert again.refresh({"a": "1"}, reader) and {e.source_id for e in again.events()} == {"a"}
+
+
+def test_the_night_before_is_the_day_before_the_report():
+    found = events_of("As the public broadcaster TVP reported, the bill passed the Sejm the night before by an overwhelming majority: "
+                      "413 in favour, 15 against.", date="2025-06-26", countries=["Poland"], title="Poland towards withdrawal")
+    assert found == {("Poland", "parliament", "2025-06-25")}
