@@ -345,6 +345,8 @@ def timeline_rows(desk: Desk, countries: list[str] | None = None) -> list[list[s
                 text += " (computed)"
             if cell.disagreements:
                 text += " · sources differ: " + ", ".join(d.date for d in cell.disagreements)
+            if cell.votes:
+                text += f" · {cell.votes.in_favour} for" + "".join(f" vs {d.in_favour}" for d in cell.votes.disagreements)
             cells.append(text)
         rows.append(cells)
     return rows
@@ -363,6 +365,10 @@ def timeline_sources_html(desk: Desk, state: str, step: str) -> str:
     for other in cell.disagreements:
         cards.append(f"<h4>The sources differ: {html.escape(other.date)}</h4>")
         cards += [_card(desk, 0, c.model_dump()) for c in other.citations]
+    if cell.votes:
+        counts = [cell.votes, *cell.votes.disagreements]
+        cards.append("<h4>Votes in favour: " + " vs ".join(f"{v.in_favour} " + "".join(f"[{c.n}]" for c in v.citations) for v in counts) + "</h4>")
+        cards += [_card(desk, 0, c.model_dump()) for v in counts for c in v.citations]
     body = "".join(cards) or "<p>No source states this step; it is left unknown rather than guessed.</p>"
     return f'<section class="desk-turn" data-cell="{html.escape(state)}/{step}"><h3>{title}</h3>{body}</section>'
 

@@ -56,7 +56,10 @@ def _print_timeline(timeline, as_json: bool) -> None:
             print(f"  {STEP_LABELS[step]:<48} {when} {marks}".rstrip())
             for other in cell.disagreements:
                 print(f"  {'':<48} the sources differ: {other.date} " + "".join(f"[{c.n}]" for c in other.citations))
-            for c in cell.citations + [c for d in cell.disagreements for c in d.citations]:
+            if cell.votes:
+                counts = [cell.votes, *cell.votes.disagreements]
+                print(f"  {'':<48} votes in favour: " + " vs ".join(f"{v.in_favour} " + "".join(f"[{c.n}]" for c in v.citations) for v in counts))
+            for c in cell.numbered():
                 print(f"      [{c.n}] {c.source_id}: “{c.quote}”")
         print()
 

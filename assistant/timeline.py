@@ -42,12 +42,29 @@ class Disagreement(BaseModel):
     citations: list[Citation]
 
 
+class VoteCount(BaseModel):
+    in_favour: int = Field(description="Members who voted for the withdrawal")
+    citations: list[Citation]
+
+
+class Votes(VoteCount):
+    """The parliament's final vote: the count most sources state, and any other count."""
+
+    disagreements: list[VoteCount] = Field(default_factory=list, description="Sources that state another count")
+
+
 class Cell(BaseModel):
     date: str | None = Field(None, description="ISO date, 'YYYY-MM' when only the month is known, null when no source states it")
     computed: bool = Field(False, description="True when the date is computed (notice + six months, Article 20(3)), not stated; "
                                               "then the citations are the notice it is computed from")
     citations: list[Citation] = Field(default_factory=list, description="Every passage that states this date for this step")
     disagreements: list[Disagreement] = Field(default_factory=list, description="Sources that state another date")
+    votes: Votes | None = Field(None, description="Parliament's final vote only: how many voted for it, when a source says")
+
+    def numbered(self) -> list[Citation]:
+        """Every citation of the cell, in the order of their numbers."""
+        votes = [] if self.votes is None else self.votes.citations + [c for d in self.votes.disagreements for c in d.citations]
+        return self.citations + [c for d in self.disagreements for c in d.citations] + votes
 
 
 class Timeline(BaseModel):
@@ -105,8 +122,13 @@ def _with_year(event: StepEvent, years: list[int], cell_dates: set[str]) -> str 
 def build(events: list[StepEvent], metas: dict[str, SourceMeta], countries: list[str] | None = None) -> Timeline:
     by_cell: dict[tuple[str, str], list[StepEvent]] = defaultdict(list)
     years: dict[str, list[int]] = defaultdict(list)
+    counts: dict[str, list[StepEvent]] = defaultdict(list)
     for e in events:
-        if e.source_id in metas:
+        if e.source_id not in metas:
+            continue
+        if e.votes_for is not None:
+            counts[e.state].append(e)
+        if e.date:
             by_cell[(e.state, e.step)].append(e)
             if not e.date.startswith("--"):
                 years[e.state].append(int(e.date[:4]))
@@ -119,6 +141,8 @@ def build(events: list[StepEvent], metas: dict[str, SourceMeta], countries: list
             dated = {e.date for e in found if not e.date.startswith("--")}
             statements = [_Statement(e, d, len(d) == 10) for e in found if (d := _with_year(e, years[state], dated))]
             row[step] = _cell([s for s in statements if s.day], [s for s in statements if not s.day], metas)
+        if counts[state]:
+            row["parliament"].votes = _votes(counts[state], metas, len(row["parliament"].numbered()) + 1)
         if row["effective"].date is None and row["notified_un"].date and len(row["notified_un"].date) == 10:
             row["effective"] = Cell(date=_add_months(row["notified_un"].date, NOTICE_MONTHS), computed=True,
                                     citations=row["notified_un"].citations)
@@ -141,6 +165,25 @@ def _cell(days: list[_Statement], months: list[_Statement], metas: dict[str, Sou
         ranked = _ranked(months)
         return Cell(date=ranked[0][0], citations=_citations(ranked[0][1], metas, 1))
     return Cell()
+
+
+def _votes(events: list[StepEvent], metas: dict[str, SourceMeta], start: int) -> Votes:
+    """The count most sources state (ties: the most confident, then library order: nothing
+    says which of two single sources is right, and the other is shown beside it), every
+    passage stating it, and any other count."""
+    groups: dict[int, list[_Statement]] = defaultdict(list)
+    for e in events:
+        groups[e.votes_for].append(_Statement(e, "", True))
+    ranked = sorted(groups.items(), key=lambda kv: (-len({s.event.source_id for s in kv[1]}),
+                                                    -max(s.event.confidence for s in kv[1]),
+                                                    min(s.event.source_id for s in kv[1])))
+    (count, statements), others = ranked[0], ranked[1:]
+    citations = _citations(statements, metas, start)
+    disagreements = []
+    for other, rest in others:
+        cited = _citations(rest, metas, start + len(citations) + sum(len(d.citations) for d in disagreements))
+        disagreements.append(VoteCount(in_favour=other, citations=cited))
+    return Votes(in_favour=count, citations=citations, disagreements=disagreements)
 
 
 def _add_months(iso: str, months: int) -> str:
@@ -257,6 +300,11 @@ class TimelineAnswerer:
             others = ", ".join(_long_date(d.date) for d in cell.disagreements)
             text += f"; other sources give {others}"
             support += [_evidence(c, ranked) for d in cell.disagreements for c in d.citations]
+        if cell.votes:
+            counts = [cell.votes, *cell.votes.disagreements]
+            text += f"; {cell.votes.in_favour} voted for it" if len(counts) == 1 else \
+                "; the sources differ on the votes for it: " + " vs ".join(str(v.in_favour) for v in counts)
+            support += [_evidence(c, ranked) for c in cell.numbered()[len(support):]]
         return DraftSentence(text + ".", support)
 
 

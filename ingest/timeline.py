@@ -25,7 +25,7 @@ from pathlib import Path
 from ingest.documents import Chunk, SourceDocument
 from ingest.keyword_index import atomic_write_text, fold
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 FILE_NAME = "timeline.json"
 
 STEPS = ("announced", "government", "parliament", "head_of_state", "notified_un", "effective")
@@ -223,17 +223,19 @@ _CLAUSE_BREAK = re.compile(r"[;,:()]|\s(?:and|ir|un|ja|ning|i|oraz|while|whereas
 
 @dataclass(frozen=True)
 class StepEvent:
-    """One source's statement that a state took a step on a date."""
+    """One source's statement that a state took a step on a date, or, for the parliament's
+    vote, how many members voted for it (then `date` is None unless the sentence dates it)."""
 
     state: str
     step: str
-    date: str  # "2025-06-27", or "2025-06" when the source gives only the month
+    date: str | None  # "2025-06-27", "2025-06" when the source gives only the month
     source_id: str
     heading: str
     start: int  # the stating sentence's span in the source text
     end: int
     quote: str
     confidence: float  # 1.0: the sentence names the state; 0.5: the state comes from context
+    votes_for: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -341,9 +343,40 @@ def extract(document: SourceDocument, chunks: Iterable[Chunk]) -> list[StepEvent
                         start=chunk.start + s_start, end=chunk.start + s_end, quote=chunk.text[s_start:s_end],
                         confidence=1.0 if named else 0.5,
                     ))
+            votes = votes_for(sentence)
+            if votes is not None:
+                states = sentence_states or previous_states or context_states or (own_states if len(own_states) == 1 else [])
+                for state in states:
+                    events.append(StepEvent(
+                        state=state, step="parliament", date=None, source_id=meta.id, heading=chunk.heading,
+                        start=chunk.start + s_start, end=chunk.start + s_end, quote=chunk.text[s_start:s_end],
+                        confidence=1.0 if sentence_states else 0.5, votes_for=votes,
+                    ))
             if sentence_states:
                 previous_states = sentence_states
     return events
+
+
+# How many voted for: "66 members of parliament voted in favour", "voted 157 to 18", "413 in
+# favour", "68 lawmakers supported", "cu 157 de voturi pentru", "irtautumista kannatti 157".
+_MEMBERS = r"(?:members|deputies|mps|lawmakers|legislators|votes|voturi|nari\w*|deputat\w*|saadik\w*|posl\w*|kansanedustaj\w*)"
+_VOTES_FOR = [
+    re.compile(r"\bvoted (\d{2,3}) ?(?:to|-|–|:) ?\d{1,3}\b"),
+    re.compile(rf"\b(\d{{2,3}}) (?:\w+ ){{0,3}}?{_MEMBERS}\b(?:\s+\S+){{0,4}}?\s+(?:voted (?:in favou?r|for)|in favou?r|for (?:withdraw|leav|exit|the (?:bill|law|withdrawal))|supported|backed|pentru|balsavo uz|nobalsoja par|za\b)"),
+    re.compile(r"\b(\d{2,3}) (?:were |was )?in favou?r\b"),
+    re.compile(r"\b(?:kannatti|poolt haaletas|za glosowalo|par nobalsoja|uz balsavo) (\d{2,3})\b"),
+]
+
+
+def votes_for(folded_sentence: str) -> int | None:
+    """The number of votes for a final vote the sentence reports, or None."""
+    if _NOT_A_STEP.search(folded_sentence):
+        return None
+    for pattern in _VOTES_FOR:
+        m = pattern.search(folded_sentence)
+        if m:
+            return int(m.group(1))
+    return None
 
 
 def _read_date(sentence: str, dates: list[FoundDate], i: int) -> tuple[str | None, list[str], bool]:

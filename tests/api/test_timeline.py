@@ -42,6 +42,8 @@ def test_api_cli_and_ui_show_the_same_cells(corpus_client, corpus_api_settings):
     body = corpus_client.get("/api/timeline").json()
     assert body["steps"] == list(STEPS) and list(body["states"]) == list(STATES)
     assert body["states"]["Latvia"]["parliament"]["date"] == "2025-04-16"
+    votes = body["states"]["Latvia"]["parliament"]["votes"]
+    assert {votes["in_favour"], *(d["in_favour"] for d in votes["disagreements"])} == {66, 68}  # LETA vs TASS
     citation = body["states"]["Latvia"]["parliament"]["citations"][0]
     assert {"n", "source_id", "title", "quote", "start", "end", "url"} <= set(citation)
     cli = subprocess.run([sys.executable, "-m", "assistant", "timeline", "--store", str(corpus_api_settings.store), "--json"],

@@ -34,6 +34,19 @@ def test_the_date_most_sources_state_wins_and_the_others_are_disagreements():
     assert [c.n for c in cell.citations + cell.disagreements[0].citations] == [1, 2, 3]
 
 
+def test_vote_counts_that_differ_are_set_side_by_side():
+    counts = [StepEvent(state="Latvia", step="parliament", date=None, source_id=s, heading="", start=0, end=1, quote=q,
+                        confidence=1.0, votes_for=n) for s, n, q in (("s1", 66, "66 voted for"), ("s2", 68, "68 supported"))]
+    cell = build([event("s3", "Latvia", "parliament", "2025-04-16"), *counts], METAS).cell("Latvia", "parliament")
+    assert cell.date == "2025-04-16" and cell.votes.in_favour == 66
+    assert [(d.in_favour, [c.n for c in d.citations]) for d in cell.votes.disagreements] == [(68, [3])]
+    assert [c.n for c in cell.numbered()] == [1, 2, 3]
+    answer = TimelineAnswerer(_Book([event("s3", "Latvia", "parliament", "2025-04-16"), *counts])).answer(
+        analyse("In what order did the parliaments vote?"), [])
+    assert "the sources differ on the votes for it: 66 vs 68" in answer.sentences[0].text
+    assert len(answer.sentences[0].support) == 3
+
+
 def test_a_yearless_day_joins_its_dated_twin_and_a_fitting_month_supports_the_day():
     timeline = build([event("s1", "Estonia", "head_of_state", "2025-06-13"), event("s2", "Estonia", "head_of_state", "--06-13"),
                       event("s3", "Estonia", "head_of_state", "2025-06"), event("s4", "Estonia", "head_of_state", "2025-05")], METAS)

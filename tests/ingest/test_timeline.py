@@ -13,7 +13,7 @@ from ingest.timeline import TimelineStore, extract
 def events_of(text: str, date: str | None = "2025-06", countries=("Estonia",), language="en", title="Withdrawal report"):
     meta = SourceMeta(id="fixture", title=title, date=date, countries=tuple(countries), language=language)
     document = SourceDocument(meta=meta, text=text)
-    return {(e.state, e.step, e.date) for e in extract(document, split(document, 900, 250))}
+    return {(e.state, e.step, e.date) for e in extract(document, split(document, 900, 250)) if e.date}
 
 
 @pytest.mark.parametrize("language, text, countries, expected", [
@@ -93,3 +93,18 @@ def test_the_night_before_is_the_day_before_the_report():
     found = events_of("As the public broadcaster TVP reported, the bill passed the Sejm the night before by an overwhelming majority: "
                       "413 in favour, 15 against.", date="2025-06-26", countries=["Poland"], title="Poland towards withdrawal")
     assert found == {("Poland", "parliament", "2025-06-25")}
+
+
+@pytest.mark.parametrize("text, count", [
+    ("66 members of parliament voted in favour of leaving the Ottawa Convention.", 66),
+    ("According to Delfi's information as relayed by TASS, 68 lawmakers supported the decision and 14 opposed it.", 68),
+    ("Reuters reported that on Thursday the Finnish Parliament voted 157 to 18 in favour of Finland leaving the Ottawa Convention.", 157),
+    ("Eduskunta äänesti irtautumisesta kesäkuussa 2025: irtautumista kannatti 157 kansanedustajaa, ja 18 halusi pysyä sopimuksessa.", 157),
+    ("Potrivit Reuters, joi Parlamentul finlandez s-a pronunțat, cu 157 de voturi pentru și 18 împotrivă, pentru ieșirea Finlandei.", 157),
+    ("In all, 89 members of the Riigikogu took part in Wednesday's vote: 81 were in favour of adopting the legislation.", 81),
+])
+def test_the_votes_for_a_final_vote(text, count):
+    meta = SourceMeta(id="fixture", title="The vote on withdrawal", countries=("Latvia",))
+    document = SourceDocument(meta=meta, text=text)
+    votes = [e.votes_for for e in extract(document, split(document, 900, 250)) if e.votes_for is not None]
+    assert votes and set(votes) == {count}
