@@ -181,7 +181,7 @@ _STEP_CUES: dict[str, re.Pattern] = {
         r"wspoln\w* oswiadcz|bendr\w* pareisk|kopig\w* pazinoj|uhis\w* avaldus|yhteis\w* (?:julkilausum|lausun))"),
     "government": re.compile(
         rf"\b(?:government|cabinet|ministru kabinet|valdib|valitsus|vyriausyb|rzad|rada ministrow|hallitu|valtioneuvost|"
-        rf"council of ministers|national security and defen[cs]e council|nsdc|rnbo)\w*\W+(?:\w+\W+){{0,6}}?(?:{_ACTION_VOTE}|submit|propos|decid|esitys|esityksen|antoi)"
+        rf"council of ministers|national security and defen[cs]e council|nsdc|rnbo)\w*\W+(?:\w+\W+){{0,6}}?(?:{_ACTION_VOTE}|submit|propos|esitys|esityksen|antoi)"
         r"|\bhallituksen esity|\bgovernment(?:'s)? (?:proposal|bill|decision)|\bnational security and defen[cs]e council\b|\bnsdc\b"
         r"|\b(?:decision|resolution) (?:taken|adopted|made) by (?:the )?\S*\s?(?:government|cabinet|council)"),
     "parliament": re.compile(
@@ -250,13 +250,19 @@ def _states_in(folded: str) -> list[str]:
 
 
 def _nearest_step(segment: str, anchor: int) -> tuple[str, int] | None:
-    """The step whose cue stands nearest `anchor` (an offset in `segment`), with its distance."""
+    """The step whose cue stands nearest `anchor` (an offset in `segment`), with its distance.
+    "Announced" only when no other step is named: it is also a reporting verb ("the Parliament
+    announced that the plenary vote took place on 19 June")."""
     best: tuple[str, int] | None = None
     for step, pattern in _STEP_CUES.items():
+        if step == "announced":
+            continue
         for m in pattern.finditer(segment):
             distance = min(abs(m.start() - anchor), abs(m.end() - anchor))
             if best is None or distance < best[1]:
                 best = (step, distance)
+    if best is None and (m := _STEP_CUES["announced"].search(segment)):
+        best = ("announced", min(abs(m.start() - anchor), abs(m.end() - anchor)))
     return best
 
 

@@ -3,6 +3,7 @@ and a click on a cell shows its passages in the tab's Sources panel."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,13 +38,15 @@ def test_open_the_tab_and_click_a_cell(url: str):
             page.goto(url + "/")
             page.get_by_role("tab", name="Timeline").click(timeout=60_000)
             table = page.locator("#desk-timeline")
-            cell = table.get_by_text("2025-04-16", exact=True).first
+            cell = table.get_by_text(re.compile(r"^2025-04-16")).first  # Latvia's final vote
             expect(cell).to_be_visible(timeout=30_000)
             expect(table.get_by_text("unknown").first).to_be_visible()
             cell.click()
             panel = page.locator("#desk-timeline-sources")
             expect(panel).to_contain_text("Latvia: parliament's final vote, 2025-04-16", timeout=30_000)
             expect(panel.locator("mark").first).to_contain_text("16")
+            expect(panel).to_contain_text("Votes in favour: 66")  # and the other count beside it
+            expect(panel).to_contain_text("vs 68")
             page.screenshot(path=str(ARTIFACTS / "timeline-tab.png"), full_page=True)
         finally:
             browser.close()
