@@ -68,6 +68,9 @@ class Cell(BaseModel):
 
 
 class Timeline(BaseModel):
+    """The withdrawal tracker: `states[state][step]` is a cell, for every state and every step
+    in `steps` (in the order a withdrawal goes through them)."""
+
     steps: list[str] = Field(default_factory=lambda: list(STEPS))
     states: dict[str, dict[str, Cell]]
 

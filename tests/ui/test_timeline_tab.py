@@ -38,9 +38,9 @@ def test_open_the_tab_and_click_a_cell(url: str):
             page.goto(url + "/")
             page.get_by_role("tab", name="Timeline").click(timeout=60_000)
             table = page.locator("#desk-timeline")
-            cell = table.get_by_text(re.compile(r"^2025-04-16")).first  # Latvia's final vote
+            cell = table.get_by_role("gridcell", name=re.compile(r"^2025-04-16")).first  # Latvia's final vote
             expect(cell).to_be_visible(timeout=30_000)
-            expect(table.get_by_text("unknown").first).to_be_visible()
+            expect(table.get_by_role("gridcell", name="unknown").first).to_be_visible()
             cell.click()
             panel = page.locator("#desk-timeline-sources")
             expect(panel).to_contain_text("Latvia: parliament's final vote, 2025-04-16", timeout=30_000)
