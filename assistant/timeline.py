@@ -24,7 +24,7 @@ from assistant.generators import Draft, DraftSentence
 from assistant.query import QueryAnalysis
 from ingest.documents import Chunk, SourceMeta
 from ingest.keyword_index import fold
-from ingest.timeline import FILE_NAME, STATES, STEPS, StepEvent, TimelineStore
+from ingest.timeline import FILE_NAME, STATES, STEPS, StepEvent, TimelineStore, states_named
 
 STEP_LABELS = {
     "announced": "announced or recommended",
@@ -244,16 +244,26 @@ _LAST = re.compile(r"\blast\b|\blatest\b|paskutin|pedej|viimane|ostatni|viimeine
 _FIRST = re.compile(r"\bfirst\b|\bearliest\b|pirm|esimene|pierwsz|ensimmainen")
 
 
+_ABOUT_WITHDRAWAL = re.compile(r"\b(?:withdr|leav|exit|quit|denounc|left\b|izstaj|lahku|wypowiedz|irtaut|irtisan|pasitrauk)")
+
+
 def is_timeline_question(analysis: QueryAnalysis) -> bool:
-    return bool(_TIMELINE_CUE.search(fold(analysis.text)))
+    """"Timeline of Estonia's exit", "in what order did the parliaments vote": an order cue, about
+    the withdrawals (a state, a step or leaving named), not "the Wikipedia chronology of 1991"."""
+    folded = fold(analysis.text)
+    if not _TIMELINE_CUE.search(folded):
+        return False
+    return bool(states_named(analysis.text) or _named_steps(folded) or _ABOUT_WITHDRAWAL.search(folded))
+
+
+def _named_steps(folded: str) -> list[str]:
+    return [step for step, cue in _STEP_WORDS.items() if re.search(rf"\b(?:{cue})", folded)]
 
 
 def asked_steps(analysis: QueryAnalysis) -> list[str]:
     """The steps a question names ("in what order did the parliaments vote" → parliament);
     every step when it names none ("timeline of Estonia's exit")."""
-    folded = fold(analysis.text)
-    named = [step for step, cue in _STEP_WORDS.items() if re.search(rf"\b(?:{cue})", folded)]
-    return named or list(STEPS)
+    return _named_steps(fold(analysis.text)) or list(STEPS)
 
 
 def _long_date(iso: str) -> str:
@@ -273,7 +283,8 @@ class TimelineAnswerer:
     def answer(self, analysis: QueryAnalysis, candidates: list) -> Draft | None:
         if not is_timeline_question(analysis):
             return None
-        timeline = self.book.timeline(analysis.countries or None)
+        # The states asked about, by name, parliament or group ("the three Baltic parliaments").
+        timeline = self.book.timeline(states_named(analysis.text) or analysis.countries or None)
         steps = asked_steps(analysis)
         # The ranker's probability for a cited sentence that retrieval also found orders its
         # citations; the others keep the extraction's confidence.

@@ -241,6 +241,11 @@ class StepEvent:
         return asdict(self)
 
 
+def states_named(text: str) -> list[str]:
+    """The withdrawing states a text names, by name, parliament or group ("the Baltic states")."""
+    return _states_in(fold(text))
+
+
 def _states_in(folded: str) -> list[str]:
     states = [s for s, p in _STATE_PATTERNS.items() if p.search(folded)]
     for pattern, group in _GROUPS.items():

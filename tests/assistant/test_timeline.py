@@ -78,14 +78,18 @@ class _Book:
 def test_timeline_questions_are_answered_in_date_order_with_citations():
     answerer = TimelineAnswerer(_Book([
         event("s1", "Estonia", "parliament", "2025-06-04"), event("s2", "Latvia", "parliament", "2025-04-16"),
-        event("s3", "Poland", "notified_un", "2025-08-20"), event("s4", "Latvia", "notified_un", "2025-06-27")]))
+        event("s3", "Poland", "notified_un", "2025-08-20"), event("s4", "Latvia", "notified_un", "2025-06-27"),
+        event("s3", "Poland", "parliament", "2025-06-25")]))
     draft = answerer.answer(analyse("In what order did the parliaments vote?"), [])
-    assert [s.text.split(",")[0] for s in draft.sentences] == ["Latvia", "Estonia"]
+    assert [s.text.split(",")[0] for s in draft.sentences] == ["Latvia", "Estonia", "Poland"]
     assert all(s.support for s in draft.sentences)
     last = answerer.answer(analyse("Which state was the last to notify the UN?"), [])
     assert last.sentences[0].text.startswith("Poland was the last")
     assert answerer.answer(analyse("How many members of the Saeima voted for leaving?"), []) is None
     assert is_timeline_question(analyse("Timeline of Estonia's exit"))
+    assert not is_timeline_question(analyse("According to the Wikipedia chronology, what happened in 1991 in the campaign?"))
+    baltic = answerer.answer(analyse("In what order did the three Baltic parliaments approve leaving?"), [])
+    assert [s.text.split(",")[0] for s in baltic.sentences] == ["Latvia", "Estonia"]  # Poland's row is not asked for
 
 
 # -- the shipped corpus against the development questions' key facts -------------------------
