@@ -167,7 +167,7 @@ _STATE_CUES = {
 _STATE_PATTERNS = {state: re.compile(rf"\b(?:{cues})") for state, cues in _STATE_CUES.items()}
 _GROUPS = {
     # "the Baltic states" names three states at once
-    re.compile(r"\bbaltic (?:states|countries|nations|trio)|\bbaltics\b|\bbaltijas valst|\bbalti riigi|\bbaltijos (?:salys|valstyb)|\bpanstw\w* baltyck|\bbaltian maat"):
+    re.compile(r"\bbaltic (?:states|countries|nations|trio|parliaments|governments|foreign ministers|defence ministers)|\bbaltics\b|\bbaltijas valst|\bbalti riigi|\bbaltijos (?:salys|valstyb)|\bpanstw\w* baltyck|\bbaltian maat"):
         ("Lithuania", "Latvia", "Estonia"),
 }
 
