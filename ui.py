@@ -305,6 +305,7 @@ def build_ui(desk: Desk) -> gr.Blocks:
                                    datatype=["str"] * 7 + ["markdown", "str"], interactive=False, wrap=True, show_search="search",
                                    column_widths=["17%", "27%", "16%", "8%", "8%", "6%", "10%", "8%"],
                                    max_height=720, elem_id="desk-library")
+        timeline_states, timeline_table = timeline_tab(desk)
 
         inputs = [message, conversation, countries, kinds, langs, date_from, date_to]
         for trigger, name in ((message.submit, "chat"), (send.click, "chat_button")):
@@ -321,8 +322,87 @@ def build_ui(desk: Desk) -> gr.Blocks:
         chatbot.like(rate, [conversation], None, api_visibility="private")
         # The library changes behind the page's back (API uploads): read it again on each load.
         demo.load(lambda: library_rows(desk), None, library, api_visibility="private")
+        demo.load(lambda chosen: timeline_rows(desk, chosen), timeline_states, timeline_table, api_visibility="private")
         add.click(add_files, [files], [upload_status, library, files], api_visibility="private")
     return demo
+
+
+# -- the Timeline tab ------------------------------------------------------------------------
+
+def timeline_rows(desk: Desk, countries: list[str] | None = None) -> list[list[str]]:
+    """One row per state, one column per step: the date shown (what GET /api/timeline says),
+    "unknown" when no source states it, marked when computed or when sources differ."""
+    try:
+        timeline = desk.timeline(countries or None)
+    except DeskError:
+        return []
+    rows = []
+    for state, row in timeline.states.items():
+        cells = [state]
+        for cell in row.values():
+            text = cell.date or "unknown"
+            if cell.computed:
+                text += " (computed)"
+            if cell.disagreements:
+                text += " · sources differ: " + ", ".join(d.date for d in cell.disagreements)
+            if cell.votes:
+                text += f" · {cell.votes.in_favour} for" + "".join(f" vs {d.in_favour}" for d in cell.votes.disagreements)
+            cells.append(text)
+        rows.append(cells)
+    return rows
+
+
+def timeline_sources_html(desk: Desk, state: str, step: str) -> str:
+    """The passages of one cell, as cards like the chat's: those that state its date, then those
+    that state another."""
+    from assistant.timeline import STEP_LABELS
+
+    cell = desk.timeline([state]).cell(state, step)
+    title = f"{html.escape(state)}: {html.escape(STEP_LABELS[step])}, {html.escape(cell.date or 'unknown')}"
+    if cell.computed:
+        title += " (computed: six months after the notice cited below, Article 20(3))"
+    cards = [_card(desk, 0, c.model_dump()) for c in cell.citations]
+    for other in cell.disagreements:
+        cards.append(f"<h4>The sources differ: {html.escape(other.date)}</h4>")
+        cards += [_card(desk, 0, c.model_dump()) for c in other.citations]
+    if cell.votes:
+        counts = [cell.votes, *cell.votes.disagreements]
+        cards.append("<h4>Votes in favour: " + " vs ".join(f"{v.in_favour} " + "".join(f"[{c.n}]" for c in v.citations) for v in counts) + "</h4>")
+        cards += [_card(desk, 0, c.model_dump()) for v in counts for c in v.citations]
+    body = "".join(cards) or "<p>No source states this step; it is left unknown rather than guessed.</p>"
+    return f'<section class="desk-turn" data-cell="{html.escape(state)}/{step}"><h3>{title}</h3>{body}</section>'
+
+
+def timeline_tab(desk: Desk) -> tuple[gr.Dropdown, gr.Dataframe]:
+    """The Timeline tab: a state × step table (filter by state); a click on a cell shows its
+    passages in the tab's Sources panel."""
+    from assistant.timeline import STEP_LABELS
+    from ingest.timeline import STEPS
+
+    headers = ["state", *(STEP_LABELS[s] for s in STEPS)]
+    with gr.Tab("Timeline"):
+        gr.Markdown("Each state's withdrawal, step by step: the date most sources state, with every source that states it. "
+                    "Click a date to see its passages.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                states = gr.Dropdown(list(COUNTRIES), multiselect=True, label="States", elem_id="desk-timeline-states")
+                table = gr.Dataframe(timeline_rows(desk), headers=headers, interactive=False, wrap=True,
+                                     elem_id="desk-timeline")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                panel = gr.HTML('<div class="desk-empty">Click a cell to see the passages that state it.</div>',
+                                elem_id="desk-timeline-sources")
+
+        def show(rows, evt: gr.SelectData) -> str:
+            row, column = evt.index
+            if column == 0:
+                return '<div class="desk-empty">Click a date, not the state, to see its passages.</div>'
+            state = rows.iloc[row, 0] if hasattr(rows, "iloc") else rows[row][0]
+            return timeline_sources_html(desk, state, STEPS[column - 1])
+
+        states.change(lambda chosen: timeline_rows(desk, chosen), states, table, api_visibility="private")
+        table.select(show, table, panel, api_visibility="private")
+    return states, table
 
 
 # -- serving ---------------------------------------------------------------------------------

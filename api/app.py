@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from api import access_log, ask, documents, feedback, health, metrics, openai_compat, problems, sources
+from api import access_log, ask, documents, feedback, health, metrics, openai_compat, problems, sources, timeline
 from api.auth import require_token
 from api.exposure import LoopbackOnlyWithoutToken
 from api.service import Desk
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, desk: Desk | None = None) -> Fa
     # a token is configured, so the document says exactly what a client must send.
     secured = [Depends(require_token)] if settings.api_token is not None else []
     errors = problems.problem_responses(401, 500) if secured else problems.problem_responses(500)
-    for module in (ask, sources, documents, health, feedback, openai_compat, metrics):
+    for module in (ask, sources, timeline, documents, health, feedback, openai_compat, metrics):
         app.include_router(module.router, dependencies=secured, responses=errors)
     problems.install_fallbacks(app)
     app.state.metrics = metrics.Metrics(app.state.desk)

@@ -21,7 +21,8 @@ from typing import Any
 from api.jsonl import append_line
 from assistant.answer import Answer
 from assistant.chain import Assistant
-from desk.errors import DeskError, Forbidden, SourceNotFound, UnsupportedFileType, UploadConflict, UploadTooLarge
+from assistant.timeline import Timeline, TimelineBook
+from desk.errors import DeskError, Forbidden, SourceNotFound, StoreMissing, UnsupportedFileType, UploadConflict, UploadTooLarge
 from desk.settings import Settings
 from ingest.documents import SourceDocument, SourceMeta
 from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
@@ -43,6 +44,7 @@ class Desk:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.texts = SourceTexts(settings.index_dir)
+        self.timeline_book = TimelineBook(settings.index_dir)
         self._assistant: Assistant | None = None
         self._store: ChunkStore | None = None
         self._lock = threading.RLock()  # re-entered: assistant() opens the store inside it
@@ -95,6 +97,12 @@ class Desk:
 
     def source(self, source_id: str) -> SourceDocument:
         return self.texts.load(source_id)
+
+    def timeline(self, countries: list[str] | None = None) -> Timeline:
+        """The withdrawal steps table (no model needed); StoreMissing before the first ingest."""
+        if not self.timeline_book.exists():
+            raise StoreMissing(f"no store at {self.settings.store} yet; build it with `python -m ingest corpus --store {self.settings.store}`")
+        return self.timeline_book.timeline(countries)
 
     def document_count(self) -> int:
         return len(Manifest.load(self.settings.index_dir).entries)

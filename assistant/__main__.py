@@ -1,4 +1,5 @@
-"""python -m assistant ask "QUESTION" [--json] [--country …] [--kind …] | python -m assistant chat"""
+"""python -m assistant ask "QUESTION" [--json] [--country …] [--kind …] | python -m assistant chat |
+python -m assistant timeline [--country X] [--json]"""
 
 from __future__ import annotations
 
@@ -39,6 +40,30 @@ def _print_answer(answer, as_json: bool) -> None:
         print(f"note: {change}", file=sys.stderr)
 
 
+def _print_timeline(timeline, as_json: bool) -> None:
+    """One block per state: each step's date (or "unknown"), its citations, and any other
+    dates sources give; the same cells as GET /api/timeline, which --json prints."""
+    if as_json:
+        print(json.dumps(timeline.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    from assistant.timeline import STEP_LABELS
+
+    for state, row in timeline.states.items():
+        print(state)
+        for step, cell in row.items():
+            marks = "".join(f"[{c.n}]" for c in cell.citations)
+            when = (cell.date or "unknown") + (" (computed, Article 20(3))" if cell.computed else "")
+            print(f"  {STEP_LABELS[step]:<48} {when} {marks}".rstrip())
+            for other in cell.disagreements:
+                print(f"  {'':<48} the sources differ: {other.date} " + "".join(f"[{c.n}]" for c in other.citations))
+            if cell.votes:
+                counts = [cell.votes, *cell.votes.disagreements]
+                print(f"  {'':<48} votes in favour: " + " vs ".join(f"{v.in_favour} " + "".join(f"[{c.n}]" for c in v.citations) for v in counts))
+            for c in cell.numbered():
+                print(f"      [{c.n}] {c.source_id}: “{c.quote}”")
+        print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Ask the Ottawa Desk corpus; every answer sentence cites its source.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -55,7 +80,20 @@ def main() -> int:
         p.add_argument("--date-from", help="only sources dated on or after YYYY-MM-DD")
         p.add_argument("--date-to", help="only sources dated on or before YYYY-MM-DD")
         p.add_argument("--generator", choices=["extractive", "openai", "ollama"], help="answer generator (default: extractive)")
+    p = sub.add_parser("timeline", help="every state's withdrawal steps, dated and cited")
+    add_store_flags(p)
+    p.add_argument("--country", action="append", help="only this state (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the timeline as JSON (as GET /api/timeline)")
     args = parser.parse_args()
+    if args.command == "timeline":
+        from api.service import Desk
+        from ingest.timeline import STATES
+
+        unknown = [c for c in args.country or [] if c not in STATES]
+        if unknown:
+            parser.error(f"unknown state {', '.join(unknown)}; choose from {', '.join(STATES)}")
+        _print_timeline(Desk(settings_from(args)).timeline(args.country), args.json)
+        return 0
     try:
         filters = _filters(args)
     except ValueError as exc:

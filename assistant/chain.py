@@ -16,6 +16,7 @@ from assistant.generators import Draft, DraftSentence, GenerationInput, make_gen
 from assistant.generators.extractive import ExtractiveGenerator
 from assistant.query import analyse
 from assistant.retriever import HybridRetriever
+from assistant.timeline import TimelineAnswerer, TimelineBook
 from desk.settings import Settings
 
 
@@ -25,6 +26,7 @@ class Assistant:
         self.retriever = retriever or HybridRetriever(settings=settings, k=settings.top_k)
         self.scorer: EvidenceScorer = self.retriever.reranker.scorer
         self.generator = generator or make_generator(settings, self.scorer, self.retriever.embedder)
+        self.timeline = TimelineAnswerer(TimelineBook(settings.index_dir))
 
     def use_model(self, model) -> None:
         """Answer with another fitted answer model (cross-validation swaps in each fold's)."""
@@ -60,7 +62,9 @@ class Assistant:
         numbering: dict[tuple[str, int, int], Citation] = {}
         sentences: list[AnswerSentence] = []
         draft: Draft | None = None
-        for item in self.generator.stream(data):
+        # A timeline question ("in what order…") is answered from the withdrawal steps table.
+        timeline = self.timeline.answer(analysis, candidates)
+        for item in [*timeline.sentences, timeline] if timeline else self.generator.stream(data):
             if isinstance(item, Draft):
                 draft = item
                 break

@@ -124,6 +124,7 @@ class Bench:
         from ingest.loaders import load
         from ingest.pipeline import SKIPPED_NAMES, Ingestor
         from ingest.splitter import split
+        from ingest.timeline import extract as extract_steps
 
         embedder = get_embedder(settings)
         t = _now()
@@ -133,9 +134,15 @@ class Bench:
         if summary.failed:
             raise RuntimeError(f"ingest failed: {summary.failed}")
         chunks = []
-        for path in sorted(self.corpus.glob("*.md")):
-            if path.name not in SKIPPED_NAMES:
-                chunks.extend(split(load(path), settings.chunk_max_chars, settings.chunk_min_chars))
+        documents = [load(path) for path in sorted(self.corpus.glob("*.md")) if path.name not in SKIPPED_NAMES]
+        for document in documents:
+            chunks.extend(split(document, settings.chunk_max_chars, settings.chunk_min_chars))
+        # What the withdrawal tracker adds to a fresh ingest (part of `Ingestor.run` above):
+        # re-splitting each saved source and reading its steps.
+        t = _now()
+        for document in documents:
+            extract_steps(document, split(document, settings.chunk_max_chars, settings.chunk_min_chars))
+        timeline_s = _now() - t
         texts = [c.embedding_text() for c in chunks]
         spans = [[(len(text) - len(c.text) + s, len(text) - len(c.text) + e) for s, e in c.sentences] for c, text in zip(chunks, texts)]
         t = _now()
@@ -156,6 +163,8 @@ class Bench:
             "embed_passages_s": round(passages_s, 2),
             "embed_passages_chunks_per_s": round(len(texts) / passages_s, 1),
             "mean_chunk_chars": round(sum(map(len, texts)) / len(texts)),
+            "timeline_s": round(timeline_s, 2),
+            "timeline_share_of_ingest": round(timeline_s / summary.seconds, 3),
         }
         out["ingest_vs_encode"] = round(out["ingest_chunks_per_s"] / out["encode_chunks_per_s"], 2)
         self.say(
@@ -371,6 +380,7 @@ class Bench:
                 ("Ingestor.run (split+embed+store+index)", i["ingest_chunks_per_s"], round(i["ingest_s"], 1)),
                 ("model encode (same texts)", i["encode_chunks_per_s"], i["encode_s"]),
                 ("embed_passages (same texts)", i["embed_passages_chunks_per_s"], i["embed_passages_s"]),
+                (f"timeline extraction (in Ingestor.run: {i['timeline_share_of_ingest']:.0%})", "", i["timeline_s"]),
             ]),
             "",
             f"== Warm ask latency, {len(self.questions)} questions (ms) ==",

@@ -27,6 +27,7 @@ from ingest.manifest import Entry, Manifest
 from ingest.source_texts import SourceTexts
 from ingest.splitter import SPLITTER_VERSION, split
 from ingest.store import ChromaChunkStore, ChunkStore
+from ingest.timeline import TimelineStore
 
 SKIPPED_NAMES = {"README.md"}  # a folder's README describes the corpus; it is not a source
 
@@ -119,6 +120,7 @@ class Ingestor:
             if orphans:  # left by a killed run, or written by hand: the store must equal the manifest
                 self.store.delete(orphans)
             self._refresh_keyword_index(manifest)
+            self._refresh_timeline(manifest)
             summary.chunks_total = len(manifest.chunk_ids())
         summary.seconds = round(time.perf_counter() - started, 3)
         return summary
@@ -134,6 +136,7 @@ class Ingestor:
             self.texts.delete(source_id)
             manifest.save()
             self._refresh_keyword_index(manifest)
+            self._refresh_timeline(manifest)
             return True
 
     # -- steps ------------------------------------------------------------------------------
@@ -260,6 +263,20 @@ class Ingestor:
             ids.extend(page_ids)
             texts.extend(page_texts)
         KeywordIndex.build(ids, texts, wanted).save(self.index_dir)
+
+    def _refresh_timeline(self, manifest: Manifest) -> None:
+        """The withdrawal steps the sources state: only new or changed sources are read again
+        (from their saved text, split as at ingest), so an upload that reports a step joins the
+        table and an unchanged corpus reads nothing."""
+        table = TimelineStore.load(self.index_dir)
+        wanted = {sid: f"{e.sha256} {e.recipe}" for sid, e in manifest.entries.items()}
+
+        def read(source_id: str):
+            document = self.texts.load(source_id)
+            return document, split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars)
+
+        if table.refresh(wanted, read) or not table.path.is_file():
+            table.save()
 
 
 def sweep_partial_writes(index_dir: Path) -> None:

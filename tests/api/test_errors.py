@@ -232,7 +232,7 @@ def test_openapi_declares_every_endpoint_with_its_responses(empty_client: TestCl
     operations = {(method.upper(), path): op for path, ops in spec["paths"].items() for method, op in ops.items()}
     assert set(operations) == {
         ("POST", "/api/ask"), ("POST", "/api/ask/stream"), ("GET", "/api/sources"), ("GET", "/api/sources/{source_id}"),
-        ("POST", "/api/documents"), ("DELETE", "/api/documents/{source_id}"), ("GET", "/api/health"),
+        ("GET", "/api/timeline"), ("POST", "/api/documents"), ("DELETE", "/api/documents/{source_id}"), ("GET", "/api/health"),
         ("POST", "/api/feedback"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models"),
     }
     for key, op in operations.items():

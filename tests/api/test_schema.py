@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, settings
 from api.app import create_app
 from ingest.documents import SourceDocument, SourceMeta
 from ingest.source_texts import SourceTexts
+from ingest.timeline import TimelineStore
 from tests.api.stubs import TEXT, StubDesk
 from tests.ingest.files import make_settings
 
@@ -26,6 +27,7 @@ def _app():
     root = Path(tempfile.mkdtemp(prefix="desk-schema-"))
     desk_settings = make_settings(root / "store", feedback_file=root / "feedback.jsonl", max_upload_bytes=2000)
     SourceTexts(desk_settings.index_dir).save(SourceDocument(meta=SourceMeta(id="doc-1", title="Doc"), text=TEXT))
+    TimelineStore(desk_settings.index_dir).save()  # an ingested store has one, empty or not
     return create_app(desk_settings, desk=StubDesk(desk_settings))
 
 

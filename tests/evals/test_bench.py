@@ -33,6 +33,7 @@ def test_bench_small(tmp_path):
     assert bench.run() == 0
     data = json.loads((tmp_path / "report" / "bench.json").read_text())
     assert data["ingest"]["chunks"] > 0 and data["ingest"]["encode_chunks_per_s"] > 0
+    assert 0 < data["ingest"]["timeline_share_of_ingest"] <= 0.2  # the tracker's budget: at most 20% of a fresh ingest
     assert data["warm"]["ask_ms"]["p95"] >= data["warm"]["ask_ms"]["p50"] > 0
     assert data["recipe"]["chunks"] > 0 and 0 <= data["recipe"]["hit@5"] <= 1
     assert data["cold_start"]["first_answer_s"] > 0 and data["cold_start"]["peak_rss_mb"] > 100

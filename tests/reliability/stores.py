@@ -11,6 +11,7 @@ from ingest.keyword_index import KeywordIndex
 from ingest.manifest import Manifest
 from ingest.source_texts import SourceTexts
 from ingest.store import ChromaChunkStore
+from ingest.timeline import TimelineStore
 from tests.ingest.files import markdown
 
 TOPICS = ["Riga", "Vilnius", "Tallinn", "Warsaw", "Helsinki", "Kyiv", "Geneva", "Ottawa", "Oslo", "Maputo"]
@@ -47,12 +48,14 @@ class StoreState:
     manifest: dict[str, list[str]]  # source id -> its chunk ids, in order
     manifest_paths: dict[str, str]
     texts: set[str]
+    timeline: dict[str, list[dict]]  # source id -> the withdrawal steps it states
     leftovers: list[str]  # temporary files a killed writer left
 
     def comparable(self) -> dict:
         """Everything that must not depend on the store's history (paths do: stores differ)."""
         return {"chunk_ids": self.chunk_ids, "chunk_count": self.chunk_count, "sentence_ids": self.sentence_ids,
-                "keyword_ids": sorted(self.keyword_ids), "manifest": self.manifest, "texts": self.texts}
+                "keyword_ids": sorted(self.keyword_ids), "manifest": self.manifest, "texts": self.texts,
+                "timeline": self.timeline}
 
 
 def store_state(settings: Settings, embedder) -> StoreState:
@@ -69,6 +72,7 @@ def store_state(settings: Settings, embedder) -> StoreState:
         manifest={sid: list(e.chunk_ids) for sid, e in manifest.entries.items()},
         manifest_paths={sid: e.path for sid, e in manifest.entries.items()},
         texts={m.id for m in SourceTexts(index_dir).all_meta()},
+        timeline={sid: entry["events"] for sid, entry in TimelineStore.load(index_dir).sources.items()},
         leftovers=sorted(str(p.relative_to(index_dir)) for p in index_dir.rglob(".*.tmp")),
     )
 
@@ -84,4 +88,5 @@ def assert_consistent(state: StoreState) -> None:
     assert {sid.rsplit(":", 1)[0] for sid in state.sentence_ids} == state.chunk_ids, \
         "every chunk has sentence vectors, and no sentence vector is left without its chunk"
     assert state.texts == set(state.manifest), "one source text per manifest entry"
+    assert set(state.timeline) == set(state.manifest), "the timeline has read exactly the sources in the manifest"
     assert not state.leftovers, f"temporary files left behind: {state.leftovers}"
