@@ -133,7 +133,8 @@ def _upload(client: TestClient, name: str, data: bytes, field: str = "file"):
 
 def test_oversize_upload_is_413(empty_settings):
     client = TestClient(create_app(empty_settings.model_copy(update={"max_upload_bytes": 1000})), raise_server_exceptions=False)
-    assert_problem(_upload(client, "big.md", b"# Big\n\n" + b"word " * 400), 413, "limit")
+    problem = assert_problem(_upload(client, "big.md", b"# Big\n\n" + b"word " * 400), 413, "larger than the limit of 1,000 bytes")
+    assert "1,001" not in problem["detail"], "only limit + 1 bytes are read: that is not the file's size"
     assert not (empty_settings.index_dir / "uploads").exists()
 
 
