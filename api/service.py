@@ -222,8 +222,12 @@ class Desk:
         return Trash(self.settings).list()
 
     def is_protected(self, source_id: str) -> bool:
-        entry = Manifest.load(self.settings.index_dir).entries.get(source_id)
-        return entry is not None and is_protected(self.settings, entry)
+        return source_id in self.protected_ids()
+
+    def protected_ids(self) -> set[str]:
+        """The sources of the curated corpus folder, which no API or UI call may delete."""
+        entries = Manifest.load(self.settings.index_dir).entries.values()
+        return {e.source_id for e in entries if is_protected(self.settings, e)}
 
     def record_feedback(self, record: dict[str, Any]) -> None:
         """Append one JSON line, whole, even with several API workers writing the same file."""

@@ -56,10 +56,31 @@ def test_gradio_client_can_chat(ui_url: str):
     assert "66" in text and "[1]" in text and 'href="#cite-0-1"' in text
 
 
+def test_gradio_client_gets_the_answer_with_structured_citations(ui_url: str):
+    from gradio_client import Client
+
+    answer = Client(ui_url + "/", verbose=False).predict(SAEIMA, api_name="/ask")
+    assert set(answer) == {"answer", "abstained", "sentences", "citations", "timings_ms"}
+    assert not answer["abstained"] and "66" in answer["answer"]
+    cited = answer["citations"][0]
+    assert cited["source_id"] == "020-leta-saeima-supports-withdrawal" and cited["url"].startswith("https://")
+    assert cited["quote"] and cited["end"] > cited["start"]
+    assert {n for s in answer["sentences"] for n in s["citations"]} == {c["n"] for c in answer["citations"]}
+
+
+def test_gradio_client_gets_a_clear_refusal_for_an_over_long_question(ui_url: str):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="limit is 2,000"):
+        Client(ui_url + "/", verbose=False).predict("x" * 2500, api_name="/ask")
+
+
 def test_the_api_is_served_beside_the_ui(ui_url: str):
     import httpx
 
-    assert httpx.get(ui_url + "/api/health").json()["documents"] > 50
+    health = httpx.get(ui_url + "/api/health")
+    assert health.status_code == 200 and health.json()["state"] == "ok" and health.json()["documents"] > 50
     assert "gradio" in httpx.get(ui_url + "/").text.lower()
     assert httpx.get(ui_url + "/api/nothing").headers["content-type"].startswith("application/problem+json")
 
