@@ -85,8 +85,9 @@ CSS = """
 @media (max-width: 768px) {
   .desk-narrow-only { display: inline-flex !important; }
   #desk-sources-col { position: fixed !important; inset: 0; z-index: 1000; background: var(--background-fill-primary);
-    padding: .8rem; overflow-y: auto; transform: translateX(100%); transition: transform .2s ease; min-width: 0 !important; }
-  body.desk-drawer-open #desk-sources-col { transform: none; }
+    padding: .8rem; overflow-y: auto; transform: translateX(100%); transition: transform .2s ease; min-width: 0 !important;
+    flex-wrap: nowrap !important; }  /* a wrapping flex column of fixed height would start a second column off-screen */
+  #desk-sources-col.desk-open { transform: none; }
   #desk-sources { max-height: none; }
 }
 """
@@ -107,7 +108,8 @@ JS = """
     const top = el.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop - 12;
     box.scrollTo({top: Math.max(0, top), behavior: 'smooth'});
   };
-  const openDrawer = (open) => document.body.classList.toggle('desk-drawer-open', open);
+  // On the column, not <body>: Gradio scopes this page's CSS inside its own container.
+  const openDrawer = (open) => { const col = document.getElementById('desk-sources-col'); if (col) col.classList.toggle('desk-open', open); };
   const preview = document.createElement('div');
   preview.id = 'desk-preview';
   preview.hidden = true;
