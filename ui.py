@@ -51,7 +51,7 @@ KINDS = ["treaty", "statement", "news", "background", "legislation", "document"]
 COUNTER_FROM = 0.8  # the character counter appears at this share of the question limit
 
 CSS = """
-#desk-sources { max-height: 78vh; overflow-y: auto; overscroll-behavior: contain; }
+#desk-sources { max-height: 78vh; overflow-y: auto !important; overscroll-behavior: contain; }  /* Gradio sets its blocks visible */
 .desk-turns { display: flex; flex-wrap: wrap; gap: .3rem; margin: 0 0 .6rem; }
 .desk-turn-tab { border: 1px solid var(--border-color-primary); border-radius: 999px; padding: .1rem .6rem;
   background: none; cursor: pointer; font-size: .85rem; }
@@ -74,7 +74,7 @@ CSS = """
   background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
   box-shadow: 0 6px 24px rgba(0,0,0,.18); font-size: .88rem; line-height: 1.4; pointer-events: none; }
 #desk-preview strong { display: block; font-size: .8rem; margin-bottom: .25rem; }
-#desk-notice { color: var(--error-text-color, #b91c1c); font-size: .9rem; min-height: 0; }
+#desk-notice, #desk-notice * { color: var(--error-text-color, #b91c1c) !important; font-size: .9rem; }
 #desk-notice:empty, #desk-notice .prose:empty { display: none; }
 #desk-counter { font-size: .8rem; opacity: .75; text-align: right; min-height: 0; }
 #desk-counter.desk-over { color: var(--error-text-color, #b91c1c); opacity: 1; font-weight: 600; }

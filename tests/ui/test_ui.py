@@ -229,7 +229,7 @@ def test_browser_chat_citation_feedback_export_and_upload(ui_url: str, ui_settin
             page.locator("#desk-library input").first.fill("quillfeather")
             expect(page.locator("#desk-library")).to_contain_text("quillfeather-accord", timeout=15_000)
             expect(page.locator("#desk-library")).not_to_contain_text("001-ottawa-convention-english-text")
-            page.locator("#desk-library td", has_text="The Quillfeather Accord").first.click()
+            page.locator("#desk-library").get_by_text("The Quillfeather Accord", exact=True).locator("visible=true").first.click()
             expect(page.locator("#desk-viewer")).to_contain_text("signed in Tartu by fourteen delegations", timeout=15_000)
             page.screenshot(path=str(ARTIFACTS / "ui-library.png"), full_page=True)
             page.locator("#desk-remove").click()
@@ -245,7 +245,7 @@ def test_browser_chat_citation_feedback_export_and_upload(ui_url: str, ui_settin
 
             # A corpus source opens too, but can't be removed.
             page.locator("#desk-library input").first.fill("ottawa-convention-english")
-            page.locator("#desk-library td", has_text="001-ottawa-convention-english-text").first.click()
+            page.locator("#desk-library").get_by_text("001-ottawa-convention-english-text", exact=True).locator("visible=true").first.click()
             expect(page.locator("#desk-remove")).to_be_disabled(timeout=15_000)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "ui-failure.png"), full_page=True)
