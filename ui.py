@@ -608,8 +608,8 @@ def build_ui(desk: Desk) -> gr.Blocks:
 
 # -- serving ---------------------------------------------------------------------------------
 
-def create_server_app(settings: Settings) -> FastAPI:
-    app = create_app(settings)
+def create_server_app(settings: Settings, desk: Desk | None = None) -> FastAPI:
+    app = create_app(settings, desk)
     demo = build_ui(app.state.desk)
     auth = None
     if settings.api_token is not None:
@@ -646,13 +646,15 @@ def main(argv: list[str] | None = None) -> int:
     from api import access_log
 
     access_log.configure()  # one JSON line per request on stderr; uvicorn's own access log is off
-    app = create_server_app(settings)
-    if settings.warm_start:
-        # Before binding: the first question then answers at once, and nobody sees "starting".
+    desk = Desk(settings)
+    started = time.perf_counter()
+    # Warm while the UI is built, and bind only once warm: the first question then answers at
+    # once, and nobody meets "starting".
+    warming = desk.warm_in_background() if settings.warm_start else None
+    app = create_server_app(settings, desk)
+    if warming is not None:
         print("Opening the store and loading the model…", file=sys.stderr)
-        started = time.perf_counter()
-        desk: Desk = app.state.desk
-        desk.warm()
+        warming.join()
         print(f"  {'ready' if desk.warm_error is None else 'not ready: ' + desk.warm_error} "
               f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     print(f"Ottawa Desk on http://{settings.host}:{settings.port}  (API docs at /docs, metrics at /metrics)", file=sys.stderr)

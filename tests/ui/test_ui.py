@@ -267,6 +267,7 @@ def test_browser_on_a_phone_reaches_the_sources_and_back(ui_url: str):
             page.locator("#desk-ask").click()
             marker = page.locator("#desk-chat a[href='#cite-0-1']").first
             expect(marker).to_be_visible(timeout=120_000)
+            expect(page.locator("#desk-sources #cite-0-1")).to_be_attached(timeout=30_000)  # the panel follows the answer
             sources = page.locator("#desk-sources-col")
             expect(sources).not_to_be_in_viewport()  # a drawer, closed: the answer has the screen
             marker.click()
