@@ -369,15 +369,18 @@ def build_ui(desk: Desk) -> gr.Blocks:
                 for role, text in (("user", item["question"]), ("assistant", item["answer"]["answer"]))]
 
     def answers(question: str, conversation: Conversation, filters: Filters):
-        """(partial text, None) while the answer streams, then ("", Answer)."""
+        """(the text so far, None) while the answer streams, then (its text, Answer). Before
+        the model is loaded (a question faster than the warm start), the text says so."""
         if not desk.assistant_ready:
             yield LOADING, None
+        partial = ""
         for item in desk.assistant().stream(question, history_of(conversation), filters):
             if isinstance(item, Answer):
                 desk.answered(item)
-                yield "", item
+                yield partial, item
             else:
-                yield item, None
+                partial += item
+                yield partial, None
 
     # Defaults make every filter optional for API clients: `predict(question, api_name="/chat")`.
     def chat(message: str, conversation: Conversation | None = None, countries: list[str] | None = None,
@@ -390,12 +393,10 @@ def build_ui(desk: Desk) -> gr.Blocks:
         if problem:
             raise gr.Error(problem)
         filters = parse_filters(countries, kinds, languages, date_from, date_to)
-        partial = ""
-        yield chat_messages(conversation, question, partial), conversation
+        yield chat_messages(conversation, question), conversation
         try:
-            for text, answer in answers(question, conversation, filters):
+            for partial, answer in answers(question, conversation, filters):
                 if answer is None:
-                    partial = text if text == LOADING else partial.removeprefix(LOADING) + text
                     yield chat_messages(conversation, question, partial), conversation
                 else:
                     conversation.append({"question": question, "answer": answer.to_json()})
@@ -434,13 +435,11 @@ def build_ui(desk: Desk) -> gr.Blocks:
         if question is None:  # refused by `accept`
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        partial = ""
         try:
             filters = parse_filters(countries, kinds, languages, date_from, date_to)
-            yield chat_messages(conversation, question, partial), conversation, gr.skip(), gr.skip()
-            for text, answer in answers(question, conversation, filters):
+            yield chat_messages(conversation, question), conversation, gr.skip(), gr.skip()
+            for partial, answer in answers(question, conversation, filters):
                 if answer is None:
-                    partial = text if text == LOADING else partial.removeprefix(LOADING) + text
                     yield chat_messages(conversation, question, partial), conversation, gr.skip(), gr.skip()
                 else:
                     conversation.append({"question": question, "answer": answer.to_json()})

@@ -113,7 +113,11 @@ class Trash:
                     f"through the API or the UI; to remove it, delete the file {name} from the corpus folder and run "
                     "`python -m ingest` again"
                 )
-            source = json.loads((ingestor.texts.directory / f"{source_id}.json").read_text(encoding="utf-8"))
+            try:
+                document = ingestor.texts.load(source_id)
+                source = {"meta": document.meta.to_dict(), "text": document.text}
+            except SourceNotFound:  # a store from before source texts were kept: the file is what matters
+                source = {"meta": {"id": source_id, "title": entry.title}, "text": ""}
             original = Path(entry.path)
             folder = self._folder(source_id)
             shutil.rmtree(folder, ignore_errors=True)  # an older trashed copy of the same id

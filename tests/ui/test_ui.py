@@ -77,6 +77,20 @@ def test_gradio_client_gets_a_clear_refusal_for_an_over_long_question(ui_url: st
         Client(ui_url + "/", verbose=False).predict("x" * 2500, api_name="/ask")
 
 
+def test_a_question_before_the_model_is_ready_says_it_is_loading(ui_settings):
+    from gradio_client import Client
+
+    from ui import LOADING, create_server_app
+
+    cold = ui_settings.model_copy(update={"warm_start": False})  # as if asked while ui.py still warms up
+    with serve(create_server_app(cold), ready_path="/api/sources") as base:
+        job = Client(base + "/", verbose=False).submit(SAEIMA, api_name="/chat")
+        final = job.result()
+        streamed = [messages[-1]["content"] for messages in job.outputs()[:-1] if messages]
+    assert any(LOADING in str(content) for content in streamed), streamed
+    assert "66" in str(final[-1]["content"]) and LOADING not in str(final[-1]["content"])
+
+
 def test_the_api_is_served_beside_the_ui(ui_url: str):
     import httpx
 
