@@ -1,9 +1,11 @@
 """The one object both faces (HTTP API and chat UI) talk to: it owns the process's Assistant,
-created on first use because loading the model costs seconds, and the store it reads.
+created by `warm()` when the server starts (loading the model costs seconds) or else on the first
+question, and the store it reads.
 
 Uploads and deletions go through the same idempotent ingest pipeline as the CLI and write into
-the very Chroma collection the Assistant searches; the keyword index reloads itself when the
-pipeline switches it, so the next question sees the change."""
+the very Chroma collection the Assistant searches (a deletion moves the source to the store's
+trash, ingest/trash.py, and never touches the curated corpus); the keyword index reloads itself
+when the pipeline switches it, so the next question sees the change."""
 
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from desk.jsonl import append_line
 from assistant.answer import Answer
 from assistant.chain import Assistant
-from desk.errors import DeskError, Forbidden, SourceNotFound, UnsupportedFileType, UploadConflict, UploadTooLarge
+from desk.errors import DeskError, Forbidden, UnsupportedFileType, UploadConflict, UploadTooLarge
+from desk.jsonl import append_line
 from desk.settings import Settings
 from ingest.documents import SourceDocument, SourceMeta
 from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
