@@ -83,7 +83,7 @@ CSS = """
 #desk-viewer { max-height: 60vh; overflow-y: auto; border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .6rem .8rem; }
 #desk-viewer:empty { display: none; }
 @media (max-width: 768px) {
-  .desk-narrow-only { display: inline-flex !important; }
+  .desk-narrow-only { display: block !important; }
   #desk-sources-col { position: fixed !important; inset: 0; z-index: 1000; background: var(--background-fill-primary);
     padding: .8rem; overflow-y: auto; transform: translateX(100%); transition: transform .2s ease; min-width: 0 !important;
     flex-wrap: nowrap !important; }  /* a wrapping flex column of fixed height would start a second column off-screen */
@@ -542,7 +542,8 @@ def build_ui(desk: Desk) -> gr.Blocks:
                     notice = gr.Markdown("", elem_id="desk-notice")
                     gr.HTML(f'<div id="desk-counter" data-limit="{desk.settings.max_question_chars}" data-from="{COUNTER_FROM}" '
                             'aria-live="polite"></div>', padding=False)
-                    gr.HTML('<button type="button" id="desk-sources-open" class="desk-narrow-only lg secondary">Sources ›</button>', padding=False)
+                    gr.HTML('<button type="button" id="desk-sources-open" class="lg secondary">Sources ›</button>', padding=False,
+                            elem_classes=["desk-narrow-only"])
                     gr.Examples(EXAMPLES, inputs=[message], label="Example questions")
                     with gr.Accordion("Filters", open=False):
                         with gr.Row():
@@ -560,7 +561,8 @@ def build_ui(desk: Desk) -> gr.Blocks:
                         add = gr.Button("Add to library", elem_id="desk-add")
                         upload_status = gr.Markdown(elem_id="desk-upload-status")
                 with gr.Column(scale=2, elem_id="desk-sources-col"):
-                    gr.HTML('<button type="button" id="desk-sources-back" class="desk-narrow-only lg secondary">‹ Back to the answer</button>', padding=False)
+                    gr.HTML('<button type="button" id="desk-sources-back" class="lg secondary">‹ Back to the answer</button>', padding=False,
+                            elem_classes=["desk-narrow-only"])
                     gr.Markdown("### Sources")
                     sources = gr.HTML(sources_html(desk, []), elem_id="desk-sources")
         with gr.Tab("Library"):
