@@ -3,13 +3,15 @@ after these routes, so one process serves the UI, /api and /v1 around one Assist
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from api import access_log, ask, documents, feedback, health, metrics, openai_compat, problems, sources, timeline
+from api import access_log, ask, documents, feedback, health, metrics, openai_compat, problems, sources, timeline, trash
 from api.auth import require_token
 from api.exposure import LoopbackOnlyWithoutToken
 from api.service import Desk
@@ -26,16 +28,24 @@ DESCRIPTION = (
 
 def create_app(settings: Settings | None = None, desk: Desk | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="Ottawa Desk", version="0.1.0", description=DESCRIPTION)
-    # The Assistant is created on the first question, not here: startup stays fast and a server
-    # without a store can still answer /api/health with a 503 that says how to build one.
-    app.state.desk = desk or Desk(settings)
+    desk = desk or Desk(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Warmed in a thread, not before serving: /api/health answers "starting" (503) meanwhile,
+        # and a server without a store still says how to build one. ui.py warms before it binds.
+        if settings.warm_start and not desk.assistant_ready:
+            desk.warm_in_background()
+        yield
+
+    app = FastAPI(title="Ottawa Desk", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.desk = desk
     problems.install(app)
     # The token check (and its 401 and security scheme in the OpenAPI document) exists only when
     # a token is configured, so the document says exactly what a client must send.
     secured = [Depends(require_token)] if settings.api_token is not None else []
     errors = problems.problem_responses(401, 500) if secured else problems.problem_responses(500)
-    for module in (ask, sources, timeline, documents, health, feedback, openai_compat, metrics):
+    for module in (ask, sources, timeline, documents, trash, health, feedback, openai_compat, metrics):
         app.include_router(module.router, dependencies=secured, responses=errors)
     problems.install_fallbacks(app)
     app.state.metrics = metrics.Metrics(app.state.desk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import Request
 
 from api.problems import ProblemError
@@ -12,6 +14,17 @@ from assistant.answer import Answer
 
 def get_desk(request: Request) -> Desk:
     return request.app.state.desk
+
+
+def actor(request: Request) -> str:
+    """Who is asking, for the audit log: the token's id (a hash prefix, never the token) when
+    the server has one (every request then passed the token check), else "loopback"."""
+    token = request.app.state.desk.settings.api_token
+    return token_id(token.get_secret_value()) if token is not None else "loopback"
+
+
+def token_id(token: str) -> str:
+    return "token:" + hashlib.sha256(token.encode()).hexdigest()[:8]
 
 
 def check_question(desk: Desk, question: str) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.deps import get_desk
+from api.deps import actor, get_desk
 from api.problems import ProblemError, problem_response, problem_responses
 from api.schemas import IngestFailure, IngestResult, Removed
 from api.service import Desk, Upload
@@ -24,6 +24,9 @@ MAX_FILES_PER_REQUEST = 20
     response_model=IngestResult,
     responses=problem_responses(400, 403, 409, 413, 415, 422, 503),  # 400: a multipart body that can't be parsed
     summary="Upload files (.md, .txt, .html, .pdf, .docx) and ingest them",
+    openapi_extra={"responses": {"200": {"links": {"DeleteUpload": {
+        "operationId": "delete_api_documents__source_id__delete",
+        "parameters": {"source_id": "$response.body#/source_ids/0"}}}}}},
     description="Multipart form with one `file` field or several `files` fields. Each file is checked by extension "
     "and by content, saved under the store's uploads folder and ingested; a file already in the store "
     "(same bytes) adds nothing. If any file is refused, none is added.",
@@ -52,11 +55,19 @@ async def upload(
     return IngestResult(**result)
 
 
-@router.delete("/{source_id}", response_model=Removed, responses=problem_responses(403, 404, 422, 503),
-               summary="Remove a source and its passages from the store")
-async def delete(source_id: str, desk: Desk = Depends(get_desk)) -> Removed:
-    left = await run_in_threadpool(desk.remove, source_id)
-    return Removed(source_id=source_id, chunks_total=left)
+@router.delete(
+    "/{source_id}", response_model=Removed, responses=problem_responses(403, 404, 422, 503),
+    summary="Move an uploaded source to the trash (curated corpus sources are protected)",
+    description="The source's passages leave the store at once; its file, text and manifest entry go to the store's "
+    "trash, whence `POST /api/trash/{source_id}/restore` brings it back. Sources from the configured corpus folder "
+    "are refused with 403: delete the file and re-run ingest to remove one. Every delete is audit-logged.",
+    openapi_extra={"responses": {"200": {"links": {"RestoreSource": {
+        "operationId": "restore_api_trash__source_id__restore_post",
+        "parameters": {"source_id": "$response.body#/source_id"}}}}}},
+)
+async def delete(source_id: str, request: Request, desk: Desk = Depends(get_desk)) -> Removed:
+    left = await run_in_threadpool(desk.remove, source_id, actor(request))
+    return Removed(source_id=source_id, chunks_total=left, restore=f"POST /api/trash/{source_id}/restore")
 
 
 class UploadBodyLimit:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.answer import Answer, Citation, Turn
+from assistant.chain import render_sentence
 from api.deps import check_question, get_desk, note_answer
 from api.problems import ProblemError, problem_responses
 from api.schemas import RequestFilters
@@ -53,10 +55,15 @@ class ChatMessage(BaseModel):
 
 
 class ChatCompletionRequest(BaseModel):
-    # Sampling knobs (temperature, max_tokens, …) are accepted and ignored: answers are extractive.
+    # Sampling knobs (temperature, top_p, …) are accepted and ignored: answers are extracted, not
+    # sampled. The knobs that change what a client gets back are honoured or refused.
     model_config = ConfigDict(extra="allow")
-    model: str = MODEL_ID
+    model: str = Field(MODEL_ID, description=f"Must be {MODEL_ID!r}, the one model GET /v1/models lists",
+                       json_schema_extra={"enum": [MODEL_ID]})
     messages: list[ChatMessage] = Field(min_length=1)
+    max_tokens: int | None = Field(None, ge=1, description="Cut the reply after whole sentences that fit (finish_reason \"length\")")
+    max_completion_tokens: int | None = Field(None, ge=1, description="The newer name of max_tokens; the smaller wins")
+    n: int = Field(1, ge=1, le=1, description="Only 1: the desk gives one answer per question")
     stream: bool = Field(False, strict=True)  # strict: "yes" or 1 is not a boolean in the schema either
     filters: RequestFilters | None = Field(None, description="Extension: the same filters as POST /api/ask")
 
@@ -69,7 +76,7 @@ class ReplyMessage(BaseModel):
 class Choice(BaseModel):
     index: int = 0
     message: ReplyMessage
-    finish_reason: Literal["stop"] = "stop"
+    finish_reason: Literal["stop", "length"] = "stop"
 
 
 class ChatCompletion(BaseModel):
@@ -89,7 +96,7 @@ class ChunkDelta(BaseModel):
 class ChunkChoice(BaseModel):
     index: int = 0
     delta: ChunkDelta
-    finish_reason: Literal["stop"] | None = None
+    finish_reason: Literal["stop", "length"] | None = None
 
 
 class ChatCompletionChunk(BaseModel):
@@ -159,20 +166,24 @@ async def models() -> ModelList:
     "/chat/completions",
     response_model=ChatCompletion,
     responses={200: {"description": _STREAM_DOC, "content": {"text/event-stream": {"schema": STREAM_EVENT_SCHEMA}}},
-               **problem_responses(400, 422, 502, 503)},
+               **problem_responses(400, 404, 422, 502, 503)},
     summary="OpenAI-compatible chat completion with citations",
 )
 async def chat_completions(body: ChatCompletionRequest, request: Request, desk: Desk = Depends(get_desk)):
+    if body.model != MODEL_ID:  # as OpenAI answers an unknown model: 404, not a silent substitute
+        raise ProblemError(404, f"the model {body.model!r} does not exist here; use {MODEL_ID!r} (GET /v1/models lists it)")
     question, history = split_messages(body.messages)
     question = check_question(desk, question)
     assistant = await run_in_threadpool(desk.assistant)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
+    budget = min((t for t in (body.max_tokens, body.max_completion_tokens) if t is not None), default=None)
     if not body.stream:
         answer = await run_in_threadpool(assistant.ask, question, history, body.filters)
         note_answer(request, desk, answer)
-        reply = ChatCompletion(id=completion_id, created=created, model=MODEL_ID,
-                               choices=[Choice(message=ReplyMessage(content=reply_text(answer)))], citations=answer.citations)
+        answer, cut = fit_tokens(answer, budget)
+        reply = ChatCompletion(id=completion_id, created=created, model=MODEL_ID, citations=answer.citations,
+                               choices=[Choice(message=ReplyMessage(content=reply_text(answer)), finish_reason="length" if cut else "stop")])
         return JSONResponse(reply.model_dump(mode="json"))
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, str]:
@@ -186,11 +197,14 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, desk: 
             async for item in iterate_in_threadpool(assistant.stream(question, history, body.filters)):
                 if isinstance(item, Answer):
                     note_answer(request, desk, item)
+                    item, cut = fit_tokens(item, budget)
+                    if budget is not None:  # held back until it was cut to size: sent whole now
+                        yield chunk({"content": item.answer})
                     sources = sources_block(item)
                     if sources:
                         yield chunk({"content": sources})
-                    yield chunk({}, "stop", citations=[c.model_dump(mode="json") for c in item.citations])
-                else:
+                    yield chunk({}, "length" if cut else "stop", citations=[c.model_dump(mode="json") for c in item.citations])
+                elif budget is None:
                     yield chunk({"content": item})
         except DeskError as exc:
             # OpenAI streams report a failure as a data line with an `error` object.
@@ -211,6 +225,37 @@ def split_messages(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
         raise ProblemError(422, "no user message: the last message with role 'user' is the question")
     history = [Turn(role=m.role, content=strip_sources(m.text())) for m in messages[:last] if m.role in ("user", "assistant")]
     return messages[last].text(), history
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens as a tokenizer would roughly count them: a word or a punctuation mark each (real
+    tokenizers split long words further, so this errs on the short side of a budget rarely)."""
+    return len(_TOKEN.findall(text))
+
+
+def fit_tokens(answer: Answer, budget: int | None) -> tuple[Answer, bool]:
+    """The answer cut to the whole sentences (with their [n] markers) that fit in `budget`
+    tokens, keeping only the citations those sentences use; True when something was cut. The
+    Sources list is not counted: it is the reply's provenance, not its text."""
+    if budget is None or estimate_tokens(answer.answer) <= budget:
+        return answer, False
+    kept, used = [], 0
+    for sentence in answer.sentences:
+        size = estimate_tokens(render_sentence(sentence))
+        if used + size > budget:
+            break
+        kept.append(sentence)
+        used += size
+    if not kept:  # not even one sentence fits: its first words, without a marker to claim it
+        words = _TOKEN.findall(answer.answer)[:budget]
+        return answer.model_copy(update={"answer": " ".join(words), "sentences": [], "citations": []}), True
+    cited = {n for s in kept for n in s.citations}
+    text = " ".join(render_sentence(s) for s in kept)
+    return answer.model_copy(update={"answer": text, "sentences": kept,
+                                     "citations": [c for c in answer.citations if c.n in cited]}), True
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 def reply_text(answer: Answer) -> str:

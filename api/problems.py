@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 
 from desk.errors import DeskError
 
@@ -104,7 +104,9 @@ def install_fallbacks(app: FastAPI, prefixes: tuple[str, ...] = ("/api", "/v1"))
         # A path that exists with other methods is a 405, as Starlette would have said.
         # Routes are probed per method: included routers don't expose their methods.
         allowed: set[str] = set()
-        routes = [r for r in app.router.routes if getattr(r, "endpoint", None) is not fallback]
+        # Routes only: the UI mounted at "/" matches every method and path, and would make
+        # every method look allowed.
+        routes = [r for r in app.router.routes if not isinstance(r, Mount) and getattr(r, "endpoint", None) is not fallback]
         for method in methods:
             probe = {**request.scope, "method": method}
             if any(route.matches(probe)[0] is Match.FULL for route in routes):
@@ -114,7 +116,8 @@ def install_fallbacks(app: FastAPI, prefixes: tuple[str, ...] = ("/api", "/v1"))
                                     headers={"Allow": ", ".join(sorted(allowed))})
         return problem_response(request, 404, f"no such endpoint: {request.url.path}; see /docs for the API")
 
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    # TRACE too: without it a TRACE fell through to the UI's mount and was answered 404.
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
     for prefix in prefixes:
         app.add_api_route(f"{prefix}/{{rest:path}}", fallback, methods=methods, include_in_schema=False)
 

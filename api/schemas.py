@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.problems import Problem
 from assistant.answer import Filters, Turn
 from ingest.documents import SourceMeta
 
@@ -99,18 +100,48 @@ class Removed(BaseModel):
     source_id: str
     removed: Literal[True] = True
     chunks_total: int = Field(description="Chunks left in the store")
+    restore: str = Field(description="The call that brings the source back from the trash")
 
 
-class Health(BaseModel):
-    status: Literal["ok"] = "ok"
+class TrashedSource(BaseModel):
+    """A deleted source, kept in the store's trash until it is restored."""
+
+    source_id: str
+    title: str
+    file: str = Field(description="The file's name")
+    deleted_at: str = Field(description="UTC, ISO 8601")
+    deleted_by: str = Field(description="The token id that deleted it, or \"loopback\" on a server without a token")
+
+
+class Restored(BaseModel):
+    source_id: str
+    restored: Literal[True] = True
+    chunks_total: int = Field(description="Chunks in the store after the restore")
+
+
+class HealthFacts(BaseModel):
+    state: Literal["ok", "starting", "degraded"] = Field(
+        description="ok: the store opens, holds documents and the model is loaded; starting: the model is still "
+        "loading; degraded: the store can't be opened or is empty")
+    reasons: list[str] = Field(default_factory=list, description="Why the state is not ok, each with what to do")
     store: str = Field(description="Where the store is (folder or Chroma server URL)")
     store_reachable: bool
-    model_loaded: bool = Field(description="Whether the embedding model is in memory (it loads on the first question)")
+    model_loaded: bool = Field(description="Whether the embedding model is in memory (the server loads it at startup)")
     assistant_ready: bool
     embedding_model: str
     generator: str
     documents: int
     chunks: int
+
+
+class Health(HealthFacts):
+    status: Literal["ok"] = "ok"
+
+
+class HealthProblem(Problem, HealthFacts):
+    """503 while starting or degraded: a problem (its `detail` joins the reasons) that carries
+    the same facts as a healthy answer, so a load balancer reads the status code and a person
+    reads why."""
 
 
 class FeedbackRequest(BaseModel):

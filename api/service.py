@@ -1,14 +1,17 @@
 """The one object both faces (HTTP API and chat UI) talk to: it owns the process's Assistant,
-created on first use because loading the model costs seconds, and the store it reads.
+created by `warm()` when the server starts (loading the model costs seconds) or else on the first
+question, and the store it reads.
 
 Uploads and deletions go through the same idempotent ingest pipeline as the CLI and write into
-the very Chroma collection the Assistant searches; the keyword index reloads itself when the
-pipeline switches it, so the next question sees the change."""
+the very Chroma collection the Assistant searches (a deletion moves the source to the store's
+trash, ingest/trash.py, and never touches the curated corpus); the keyword index reloads itself
+when the pipeline switches it, so the next question sees the change."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 import unicodedata
@@ -18,11 +21,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from api.jsonl import append_line
 from assistant.answer import Answer
 from assistant.chain import Assistant
 from assistant.timeline import Timeline, TimelineBook
 from desk.errors import DeskError, Forbidden, SourceNotFound, StoreMissing, UnsupportedFileType, UploadConflict, UploadTooLarge
+from desk.jsonl import append_line
 from desk.settings import Settings
 from ingest.documents import SourceDocument, SourceMeta
 from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
@@ -30,6 +33,10 @@ from ingest.manifest import Manifest
 from ingest.pipeline import IngestSummary
 from ingest.source_texts import SourceTexts
 from ingest.store import ChunkStore
+from ingest.trash import Trash, Trashed, is_protected, uploads_dir
+
+
+_log = logging.getLogger("desk.api")
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class Desk:
         self._feedback_lock = threading.Lock()
         # Told of every answer any face gives (the metrics count abstentions this way).
         self.answer_listeners: list[Callable[[Answer], None]] = []
+        self.warm_error: str | None = None  # why warm() failed, for /api/health
 
     # -- reading --------------------------------------------------------------------------
 
@@ -66,6 +74,24 @@ class Desk:
                     retriever = HybridRetriever(settings=self.settings, k=self.settings.top_k, store=self._open_store(create=False))
                     self._assistant = Assistant(self.settings, retriever=retriever)
         return self._assistant
+
+    def warm(self) -> None:
+        """Open the store, load the model and the keyword index now, so that the first question
+        doesn't wait for them. A failure (no store yet) is kept for /api/health; the next
+        question tries again."""
+        try:
+            self.assistant().retriever.invoke("When does a withdrawal from the Ottawa Convention take effect?")
+            self.warm_error = None
+        except DeskError as exc:
+            self.warm_error = str(exc)
+        except Exception as exc:  # a broken model folder: health must say so, not stay "starting"
+            _log.exception("warming the desk failed")
+            self.warm_error = f"the desk could not start: {exc}"
+
+    def warm_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.warm, name="desk-warm", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def assistant_ready(self) -> bool:
@@ -119,7 +145,7 @@ class Desk:
 
     @property
     def uploads_dir(self) -> Path:
-        return self.settings.index_dir / "uploads"
+        return uploads_dir(self.settings)
 
     def check_upload(self, upload: Upload) -> tuple[str, SourceDocument]:
         """The file's safe name and its parsed document, or the DeskError that refuses it. Type
@@ -127,8 +153,9 @@ class Desk:
         if not self.settings.allow_uploads:
             raise Forbidden("uploads are switched off on this server (DESK_ALLOW_UPLOADS=false)")
         if len(upload.data) > self.settings.max_upload_bytes:
+            # Only limit + 1 bytes were read (api/documents.py): the file's real size is unknown.
             raise UploadTooLarge(
-                f"{safe_file_name(upload.name)} is {len(upload.data):,} bytes; the limit is {self.settings.max_upload_bytes:,} bytes"
+                f"{safe_file_name(upload.name)} is larger than the limit of {self.settings.max_upload_bytes:,} bytes per file"
             )
         name = safe_file_name(upload.name)
         if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -183,23 +210,34 @@ class Desk:
                 summary.chunks_total = len(manifest.chunk_ids())
         return summary
 
-    def remove(self, source_id: str) -> int:
-        """Delete a source and its chunks (and its uploaded file); the chunk count left."""
+    def remove(self, source_id: str, by: str) -> int:
+        """Move a source (never one of the curated corpus) to the trash; the chunk count left.
+        `by` names who asked, for the audit log."""
         if not self.settings.allow_delete:
             raise Forbidden("deleting documents is switched off on this server (DESK_ALLOW_DELETE=false)")
         with self._write_lock:
-            from ingest.pipeline import Ingestor
+            return self.trash().delete(source_id, by)
 
-            manifest = Manifest.load(self.settings.index_dir)
-            entry = manifest.entries.get(source_id)
-            if entry is None:
-                raise SourceNotFound(f"no source with id {source_id!r}; GET /api/sources lists the ids")
-            Ingestor(self.settings, store=self._open_store(create=True)).remove(source_id)
-            path = Path(entry.path)
-            # Only our own copy of an upload goes; a corpus file is the user's and stays.
-            if path.parent == self.uploads_dir.resolve():
-                path.unlink(missing_ok=True)
-            return len(Manifest.load(self.settings.index_dir).chunk_ids())
+    def restore(self, source_id: str, by: str) -> IngestSummary:
+        """Bring a deleted source back from the trash."""
+        if not self.settings.allow_delete:
+            raise Forbidden("deleting and restoring documents is switched off on this server (DESK_ALLOW_DELETE=false)")
+        with self._write_lock:
+            return self.trash().restore(source_id, by)
+
+    def trash(self) -> Trash:
+        return Trash(self.settings, store=self._open_store(create=True))
+
+    def trashed(self) -> list[Trashed]:
+        return Trash(self.settings).list()
+
+    def is_protected(self, source_id: str) -> bool:
+        return source_id in self.protected_ids()
+
+    def protected_ids(self) -> set[str]:
+        """The sources of the curated corpus folder, which no API or UI call may delete."""
+        entries = Manifest.load(self.settings.index_dir).entries.values()
+        return {e.source_id for e in entries if is_protected(self.settings, e)}
 
     def record_feedback(self, record: dict[str, Any]) -> None:
         """Append one JSON line, whole, even with several API workers writing the same file."""

@@ -14,7 +14,11 @@ from api.service import Desk
 router = APIRouter(prefix="/api/sources", tags=["sources"])
 
 
-@router.get("", response_model=list[SourceInfo], summary="List the sources in the store")
+@router.get("", response_model=list[SourceInfo], summary="List the sources in the store",
+            openapi_extra={"responses": {"200": {"links": {
+                "GetSource": {"operationId": "get_source_api_sources__source_id__get", "parameters": {"source_id": "$response.body#/0/id"}},
+                "DeleteSource": {"operationId": "delete_api_documents__source_id__delete", "parameters": {"source_id": "$response.body#/0/id"}},
+            }}}})
 async def list_sources(desk: Desk = Depends(get_desk)) -> list[SourceInfo]:
     return [SourceInfo.of(meta) for meta in await run_in_threadpool(desk.sources)]
 

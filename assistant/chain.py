@@ -70,12 +70,12 @@ class Assistant:
                 break
             sentence = self._cite(item, numbering)
             sentences.append(sentence)
-            yield _render(sentence) if len(sentences) == 1 else " " + _render(sentence)
+            yield render_sentence(sentence) if len(sentences) == 1 else " " + render_sentence(sentence)
         timings["generate_ms"] = _ms(t)
         timings["total_ms"] = _ms(started)
         assert draft is not None
         yield Answer(
-            answer=" ".join(_render(s) for s in sentences),
+            answer=" ".join(render_sentence(s) for s in sentences),
             abstained=draft.abstained,
             sentences=sentences,
             citations=sorted(numbering.values(), key=lambda c: c.n),
@@ -113,7 +113,9 @@ def _citation(n: int, evidence: ScoredSentence) -> Citation:
     )
 
 
-def _render(sentence: AnswerSentence) -> str:
+def render_sentence(sentence: AnswerSentence) -> str:
+    """A sentence with its [n] markers, as it stands in the answer text (the OpenAI face cuts
+    answers at these)."""
     marks = "".join(f"[{n}]" for n in sentence.citations)
     return f"{sentence.text} {marks}".strip() if marks else sentence.text
 

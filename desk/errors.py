@@ -64,3 +64,15 @@ class Forbidden(DeskError):
     """An operation this server has switched off (uploads, deletions)."""
 
     status = 403
+
+
+class ProtectedSource(Forbidden):
+    """A source from the configured corpus folder: curated, so no API or UI call may delete it."""
+
+
+class NotInTrash(SourceNotFound):
+    """Restore was asked for a source the trash does not hold."""
+
+
+class RestoreConflict(UploadConflict):
+    """The trashed source can't come back as it was (its id is in the store again)."""

@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(None, description="Bearer token; required when binding anything but loopback")
     cors_origins: list[str] = Field(default_factory=list)
     allow_uploads: bool = True
-    allow_delete: bool = True
+    allow_delete: bool = Field(True, description="Deleting (to the trash) and restoring uploads; corpus sources are never deletable")
+    warm_start: bool = Field(True, description="Open the store and load the model when the server starts, not on the first question")
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
     # A DOCX is a zip: a few kilobytes can declare gigabytes of XML. Checked before it is parsed,
     # for uploads and for ingested files alike.

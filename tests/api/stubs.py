@@ -47,6 +47,16 @@ class StubDesk(Desk):
     def store(self):
         return StubStore()
 
+    def warm(self) -> None:  # nothing to load
+        pass
+
+    @property
+    def model_loaded(self) -> bool:
+        return True
+
+    def document_count(self) -> int:
+        return len(self.sources())
+
 
 class _Router:
     def stream(self, question, history=None, filters=None):

@@ -117,6 +117,6 @@ def test_delete_removes_a_document_and_its_passages(small_client: TestClient, sm
     assert_problem(small_client.get("/api/sources/quillfeather-accord"), 404)
     assert all(c["source_id"] != "quillfeather-accord" for c in ask(small_client, "Where was the Quillfeather Accord signed?")["citations"])
     assert_problem(small_client.delete("/api/documents/quillfeather-accord"), 404)
-    # A corpus source can be deleted too; its file is the user's and stays.
+    # A source ingested from a folder other than the corpus can be deleted too; its file is the user's and stays.
     assert small_client.delete("/api/documents/beta-saeima").status_code == 200
     assert (small_settings.store.parent / "sources" / "beta.md").is_file()

@@ -133,7 +133,8 @@ def _upload(client: TestClient, name: str, data: bytes, field: str = "file"):
 
 def test_oversize_upload_is_413(empty_settings):
     client = TestClient(create_app(empty_settings.model_copy(update={"max_upload_bytes": 1000})), raise_server_exceptions=False)
-    assert_problem(_upload(client, "big.md", b"# Big\n\n" + b"word " * 400), 413, "limit")
+    problem = assert_problem(_upload(client, "big.md", b"# Big\n\n" + b"word " * 400), 413, "larger than the limit of 1,000 bytes")
+    assert "1,001" not in problem["detail"], "only limit + 1 bytes are read: that is not the file's size"
     assert not (empty_settings.index_dir / "uploads").exists()
 
 
@@ -232,7 +233,8 @@ def test_openapi_declares_every_endpoint_with_its_responses(empty_client: TestCl
     operations = {(method.upper(), path): op for path, ops in spec["paths"].items() for method, op in ops.items()}
     assert set(operations) == {
         ("POST", "/api/ask"), ("POST", "/api/ask/stream"), ("GET", "/api/sources"), ("GET", "/api/sources/{source_id}"),
-        ("GET", "/api/timeline"), ("POST", "/api/documents"), ("DELETE", "/api/documents/{source_id}"), ("GET", "/api/health"),
+        ("GET", "/api/timeline"), ("POST", "/api/documents"), ("DELETE", "/api/documents/{source_id}"), ("GET", "/api/trash"),
+        ("POST", "/api/trash/{source_id}/restore"), ("GET", "/api/health"),
         ("POST", "/api/feedback"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models"),
     }
     for key, op in operations.items():
@@ -241,7 +243,9 @@ def test_openapi_declares_every_endpoint_with_its_responses(empty_client: TestCl
         for status, response in op["responses"].items():
             if status[0] in "45":
                 assert list(response["content"]) == ["application/problem+json"], (key, status)
-                assert response["content"]["application/problem+json"]["schema"]["$ref"].endswith("/Problem"), (key, status)
+                # A health 503 is a problem that carries the health facts too.
+                model = "/HealthProblem" if key == ("GET", "/api/health") and status == "503" else "/Problem"
+                assert response["content"]["application/problem+json"]["schema"]["$ref"].endswith(model), (key, status)
     assert "HTTPValidationError" not in json.dumps(spec)
     assert spec["paths"]["/api/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Answer")
     # The Answer schema is the JSON contract: the fields `to_json` leaves out are not in it.

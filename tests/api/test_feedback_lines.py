@@ -13,7 +13,7 @@ from tests.paths import REPO_ROOT
 WRITER = """
 import json, sys
 from pathlib import Path
-from api.jsonl import append_line
+from desk.jsonl import append_line
 worker, lines, size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 for i in range(lines):
     append_line(Path(sys.argv[4]), json.dumps({"worker": worker, "i": i, "answer": chr(65 + worker) * size}))

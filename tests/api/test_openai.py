@@ -67,3 +67,35 @@ def test_errors_reach_the_client_as_openai_errors(client: openai.OpenAI):
     with pytest.raises(openai.UnprocessableEntityError) as raised:
         client.chat.completions.create(model="ottawa-desk", messages=[{"role": "user", "content": "x" * 100_000}])
     assert "limit" in raised.value.message
+
+
+def test_an_unknown_model_is_404_not_a_silent_substitute(client: openai.OpenAI):
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": SAEIMA}])
+    assert "ottawa-desk" in raised.value.message
+
+
+def test_more_than_one_choice_is_refused(client: openai.OpenAI):
+    with pytest.raises(openai.UnprocessableEntityError) as raised:
+        client.chat.completions.create(model="ottawa-desk", n=2, messages=[{"role": "user", "content": SAEIMA}])
+    assert "n" in str(raised.value.body)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_max_tokens_cuts_the_reply_at_whole_cited_sentences(client: openai.OpenAI, stream: bool):
+    messages = [{"role": "user", "content": "What does Article 20 say about withdrawal?"}]
+    full = client.chat.completions.create(model="ottawa-desk", messages=messages)
+    full_body = full.choices[0].message.content.split("\n\nSources:\n")[0]
+    budget = len(full_body.split()) // 2
+    assert budget >= 10, full_body  # a multi-sentence answer, or the cut proves nothing
+    if stream:
+        chunks = list(client.chat.completions.create(model="ottawa-desk", messages=messages, max_tokens=budget, stream=True))
+        text = "".join(c.choices[0].delta.content or "" for c in chunks)
+        finish, citations = chunks[-1].choices[0].finish_reason, chunks[-1].model_extra["citations"]
+    else:
+        reply = client.chat.completions.create(model="ottawa-desk", messages=messages, max_tokens=budget)
+        text, finish, citations = reply.choices[0].message.content, reply.choices[0].finish_reason, reply.model_extra["citations"]
+    body = text.split("\n\nSources:\n")[0]
+    assert finish == "length"
+    assert len(body) < len(full_body) and full_body.startswith(body)  # whole sentences from the start
+    assert cited_numbers(body) == {c["n"] for c in citations}  # only the citations the kept text uses

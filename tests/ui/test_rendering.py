@@ -50,11 +50,33 @@ def test_sources_panel_highlights_the_span_in_context_and_escapes_everything(des
     panel = sources_html(desk, [{"question": "first", "answer": _answer(text, start, start + 5)},
                                 {"question": "second", "answer": _answer(text, start, start + len(EVIL))}])
     assert 'id="cite-0-1"' in panel and 'id="cite-1-1"' in panel
-    assert panel.index('data-turn="1"') < panel.index('data-turn="0"')  # newest first
+    assert panel.index('<section class="desk-turn" data-turn="1"') < panel.index('data-turn="0"><h3>')  # newest first
     assert 'class="desk-turn desk-inactive" data-turn="0"' in panel  # only the latest is shown
     assert "<mark>Mines</mark>" in panel and "Before the span." in panel
     assert "<script>" not in panel and "<img" not in panel and "<b>Title" not in panel
     assert "javascript:" not in panel  # only http(s) links to originals
+
+
+def test_one_card_per_source_with_each_cited_passage_numbered(desk: Desk):
+    text = desk.source("evil").text
+    answer = _answer(text, text.index("Mines"), text.index("Mines") + 5)
+    later = dict(answer["citations"][0], n=2, start=text.index("After"), end=text.index("After") + 5, quote="After")
+    answer["citations"].append(later)
+    answer["sentences"].append({"text": "After", "citations": [2]})
+    panel = sources_html(desk, [{"question": "q", "answer": answer}])
+    assert panel.count('<article class="desk-cite"') == 1  # both passages are of one source
+    assert "<header>[1][2] &lt;b&gt;Title" in panel
+    assert panel.index('id="cite-0-1"') < panel.index('id="cite-0-2"')  # in the order they stand in the text
+    assert '<span class="desk-num">[2]</span>' in panel and "<mark>After</mark>" in panel
+
+
+def test_each_turn_keeps_its_sources_behind_a_tab(desk: Desk):
+    text = desk.source("evil").text
+    turns = [{"question": f"question {i}", "answer": _answer(text, 0, 6)} for i in range(3)]
+    panel = sources_html(desk, turns)
+    assert [f'data-turn="{i}"' in panel.split("</nav>")[0] for i in range(3)] == [True] * 3
+    assert '<button type="button" class="desk-turn-tab desk-current" data-turn="2"' in panel
+    assert "<nav" not in sources_html(desk, turns[:1])  # one turn: nothing to choose
 
 
 def test_sources_panel_survives_a_deleted_source(desk: Desk):

@@ -1,5 +1,5 @@
-"""Append-only JSON Lines files (the feedback log) that stay whole when several threads, API
-worker processes or machines on a shared volume append at once."""
+"""Append-only JSON Lines files (the feedback log, the audit log of deletes and restores) that stay
+whole when several threads, API worker processes or machines on a shared volume append at once."""
 
 from __future__ import annotations
 
