@@ -40,7 +40,7 @@ test-quick: $(STAMP)
 ingest: $(STAMP)
 	$(PY) -m ingest $(CORPUS)
 
-# Evaluation on the dev set (evals/questions/dev.jsonl) over the store `make ingest` builds:
+# Evaluation on the dev + train questions (evals/questions/) over the store `make ingest` builds:
 # reports/latest/{metrics.json,results.jsonl,report.html}. eval-compare adds the ablations.
 eval: $(STAMP)
 	$(PY) -m ingest $(CORPUS) --quiet

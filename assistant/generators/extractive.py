@@ -64,6 +64,9 @@ class ExtractiveGenerator:
         chosen = compose(analysis, pool, self.model.composition, rescore)
         sentences = [DraftSentence(clean(s.text), [s]) for s in chosen]
         changes = [f"P(answerable) {answerable:.2f}"]
+        dated = _reported_on(analysis, chosen[0])
+        if dated:
+            sentences[0] = DraftSentence(f"{dated} {sentences[0].text}", sentences[0].support)
         if contradicts(analysis, chosen[0].text):
             sentences[0] = DraftSentence(f"{OTHERWISE} {sentences[0].text}", sentences[0].support)
             changes.append("the question states a date or figure the best evidence gives otherwise")
@@ -107,6 +110,23 @@ class ExtractiveGenerator:
             sentences.append(DraftSentence(NEAREST_MESSAGES.get(lang, NEAREST_MESSAGES["en"]), []))
             sentences.extend(DraftSentence(clean(s.text), [s]) for s in nearest)
         return Draft(sentences=sentences, abstained=True, changes=[f"abstained: {reason}"])
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+def _reported_on(analysis: QueryAnalysis, lead: ScoredSentence) -> str:
+    """For a "when" question whose best evidence carries no date: the date its source was
+    published, as an attribution ("Reported on 3 January 2025:"), since a report of what someone
+    said is dated by the report."""
+    if analysis.answer_type != "date" or lead.fit >= 1.0:
+        return ""
+    published = lead.candidate.chunk.source.date or ""
+    parts = published.split("-")
+    if len(parts) != 3:
+        return ""
+    year, month, day = parts
+    return f"Reported on {int(day)} {_MONTH_NAMES[int(month) - 1]} {year}:"
 
 
 def _claim_figures(text: str) -> set[str]:

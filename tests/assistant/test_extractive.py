@@ -96,3 +96,10 @@ def test_stream_yields_text_then_the_answer(assistant):
     assert deltas and all(isinstance(d, str) for d in deltas)
     assert "".join(deltas) == answer.answer
     assert set(answer.timings_ms) >= {"embed_ms", "dense_ms", "keyword_ms", "rerank_ms", "generate_ms", "total_ms"}
+
+
+def test_a_when_question_answered_by_an_undated_statement_gives_the_report_date(assistant):
+    answer = assistant.ask("When did Lithuania's chief of defence, Vaikšnoras, publicly back leaving the mine ban treaty?")
+    assert not answer.abstained
+    assert answer.sentences[0].text.startswith("Reported on 3 January 2025:")
+    assert answer.citations[0].source_id == "004-delfi-chief-of-defence-supports-withdrawal"
