@@ -13,7 +13,6 @@ from assistant.answer import Answer, AnswerSentence, Citation, Filters, Turn
 from assistant.conversation import condense
 from assistant.evidence import EvidenceScorer, ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput, make_generator
-from assistant.generators.extractive import ExtractiveGenerator
 from assistant.query import analyse
 from assistant.retriever import HybridRetriever
 from assistant.timeline import TimelineAnswerer, TimelineBook
@@ -31,9 +30,6 @@ class Assistant:
     def use_model(self, model) -> None:
         """Answer with another fitted answer model (cross-validation swaps in each fold's)."""
         self.scorer.model = model
-        for generator in (self.generator, getattr(self.generator, "fallback", None)):
-            if isinstance(generator, ExtractiveGenerator):
-                generator.model = model
 
     def ask(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None) -> Answer:
         answer = None

@@ -55,7 +55,7 @@ class Generator(Protocol):
 def make_generator(settings: Settings, scorer: EvidenceScorer, embedder) -> Generator:
     from assistant.generators.extractive import ExtractiveGenerator
 
-    extractive = ExtractiveGenerator(settings, rescore=scorer.part_scores)
+    extractive = ExtractiveGenerator(settings, scorer)
     if settings.generator == "extractive":
         return extractive
     from assistant.generators.llm import LLMGenerator

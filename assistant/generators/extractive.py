@@ -16,8 +16,8 @@ from assistant.answer import ABSTAIN_MESSAGES, DISAGREE_MESSAGES, NEAREST_MESSAG
 from assistant.answering.abstention import lacking, question_features
 from assistant.answering.composer import OTHERWISE, compose, contradicts
 from assistant.answering.features import GENERIC_TERMS, figures
-from assistant.answering.model import AnswerModel, load_model
-from assistant.evidence import ScoredSentence, clean
+from assistant.answering.model import AnswerModel
+from assistant.evidence import EvidenceScorer, ScoredSentence, clean
 from assistant.generators import Draft, DraftSentence, GenerationInput
 from assistant.query import DATE_PATTERN, QueryAnalysis
 from desk.settings import Settings
@@ -25,21 +25,15 @@ from ingest.keyword_index import fold, tokenize
 
 
 class ExtractiveGenerator:
-    def __init__(self, settings: Settings, model: AnswerModel | None = None, rescore=None):
+    def __init__(self, settings: Settings, scorer: EvidenceScorer):
         self.settings = settings
-        self._model = model
-        # Scores the pool again for one part of the question: (analysis, vector, candidates) -> {key: p}.
-        self.rescore = rescore
+        # The scorer holds the answer model (so a swapped model reaches ranking and composing
+        # alike) and scores the pool again for one part of a question.
+        self.scorer = scorer
 
     @property
     def model(self) -> AnswerModel:
-        if self._model is None:
-            self._model = load_model(self.settings.answer_model)
-        return self._model
-
-    @model.setter
-    def model(self, model: AnswerModel) -> None:
-        self._model = model
+        return self.scorer.model
 
     def condense(self, question, history):
         return None
@@ -59,7 +53,7 @@ class ExtractiveGenerator:
             return self.abstain(analysis, pool, f"P(answerable) {answerable:.2f} < {self.model.answer_threshold:.2f}", data.keyword_index)
 
         def rescore(part: QueryAnalysis) -> dict:
-            return self.rescore(part, data.query_vector, data.candidates) if self.rescore else {}
+            return self.scorer.part_scores(part, data.query_vector, data.candidates)
 
         chosen = compose(analysis, pool, self.model.composition, rescore)
         sentences = [DraftSentence(clean(s.text), [s]) for s in chosen]
