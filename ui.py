@@ -224,14 +224,19 @@ def sources_html(desk: Desk, conversation: Conversation) -> str:
             f'title="{html.escape(item["question"])}">Q{turn + 1}</button>' for turn, item in enumerate(conversation)) + "</nav>"
     groups = []
     for turn, item in enumerate(conversation):
-        by_source: dict[str, list[dict[str, Any]]] = {}
-        for citation in item["answer"]["citations"]:
-            by_source.setdefault(citation["source_id"], []).append(citation)
-        cards = [_card(desk, turn, k, cited) for k, cited in enumerate(by_source.values())] or ["<p>No passage is cited for this answer.</p>"]
+        cards = _cards(desk, turn, item["answer"]["citations"]) or ["<p>No passage is cited for this answer.</p>"]
         hidden = "" if turn == last else " desk-inactive"
         groups.append(f'<section class="desk-turn{hidden}" data-turn="{turn}"><h3>Sources for: {html.escape(item["question"])}</h3>'
                       + "".join(cards) + "</section>")
     return tabs + "".join(reversed(groups))
+
+
+def _cards(desk: Desk, turn: int, citations: list[dict[str, Any]], first: int = 0) -> list[str]:
+    """One card per source of `citations`, in order of first citation."""
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for citation in citations:
+        by_source.setdefault(citation["source_id"], []).append(citation)
+    return [_card(desk, turn, first + k, cited) for k, cited in enumerate(by_source.values())]
 
 
 def _card(desk: Desk, turn: int, index: int, citations: list[dict[str, Any]]) -> str:
@@ -643,14 +648,14 @@ def timeline_sources_html(desk: Desk, state: str, step: str) -> str:
     title = f"{html.escape(state)}: {html.escape(STEP_LABELS[step])}, {html.escape(cell.date or 'unknown')}"
     if cell.computed:
         title += " (computed: six months after the notice cited below, Article 20(3))"
-    cards = [_card(desk, 0, c.model_dump()) for c in cell.citations]
+    cards = _cards(desk, 0, [c.model_dump() for c in cell.citations])
     for other in cell.disagreements:
         cards.append(f"<h4>The sources differ: {html.escape(other.date)}</h4>")
-        cards += [_card(desk, 0, c.model_dump()) for c in other.citations]
+        cards += _cards(desk, 0, [c.model_dump() for c in other.citations], first=len(cards))
     if cell.votes:
         counts = [cell.votes, *cell.votes.disagreements]
         cards.append("<h4>Votes in favour: " + " vs ".join(f"{v.in_favour} " + "".join(f"[{c.n}]" for c in v.citations) for v in counts) + "</h4>")
-        cards += [_card(desk, 0, c.model_dump()) for v in counts for c in v.citations]
+        cards += _cards(desk, 0, [c.model_dump() for v in counts for c in v.citations], first=len(cards))
     body = "".join(cards) or "<p>No source states this step; it is left unknown rather than guessed.</p>"
     return f'<section class="desk-turn" data-cell="{html.escape(state)}/{step}"><h3>{title}</h3>{body}</section>'
 

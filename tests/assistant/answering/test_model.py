@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from assistant.answering.model import AnswerModel, load_model
+from assistant.answering.model import AnswerModel, load_model, shipped_model_path
 from desk.errors import ConfigError
 
 
@@ -41,12 +41,6 @@ def test_rebuilding_from_the_same_data_gives_the_same_file(corpus_settings):
     from evals.dataset import development_sets, load_all
     from evals.training import train
 
-    questions = load_all(development_sets())
-    first = train(corpus_settings, questions, progress=False).to_json()
-    assert train(corpus_settings, questions, progress=False).to_json() == first
-    # The shipped file was built the same way from a store of the same corpus: the same
-    # choices, up to the last float bits of separately built vector indexes.
-    shipped, rebuilt = load_model(), AnswerModel.from_json(first)
-    assert rebuilt.trained_on["questions"] == shipped.trained_on["questions"]
-    assert rebuilt.ranker.features == shipped.ranker.features
-    assert np.allclose(rebuilt.ranker.coef, shipped.ranker.coef, atol=0.05)
+    # corpus_settings is a store built afresh from corpus/: the shipped file, byte for byte.
+    rebuilt = train(corpus_settings, load_all(development_sets()), progress=False)
+    assert rebuilt.to_json() == shipped_model_path().read_text(encoding="utf-8")
