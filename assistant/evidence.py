@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answering.features import INDEX, clean, featurize
+from assistant.answering.features import INDEX, featurize
 from assistant.answering.model import AnswerModel, load_model
 from assistant.query import QueryAnalysis
 from desk.settings import Settings

@@ -25,10 +25,9 @@ from sklearn.model_selection import GroupKFold
 from assistant.answer import Turn
 from assistant.answering.abstention import ABSTENTION_FEATURES, question_features
 from assistant.answering.composer import compose
-from assistant.answering.features import FEATURES, INDEX
+from assistant.answering.features import FEATURES, INDEX, clean
 from assistant.answering.model import AnswerModel, Composition, Linear
 from assistant.conversation import condense
-from assistant.evidence import clean
 from assistant.query import analyse
 from evals.dataset import Question
 from evals.metrics import SINGLE_FACT_TYPES, key_fact_matches

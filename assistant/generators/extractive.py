@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from assistant.answer import ABSTAIN_MESSAGES, DISAGREE_MESSAGES, NEAREST_MESSAGES
 from assistant.answering.abstention import lacking, question_features
 from assistant.answering.composer import OTHERWISE, compose, contradicts
-from assistant.answering.features import GENERIC_TERMS, figures
+from assistant.answering.features import GENERIC_TERMS, clean, figures
 from assistant.answering.model import AnswerModel
-from assistant.evidence import EvidenceScorer, ScoredSentence, clean
+from assistant.evidence import EvidenceScorer, ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput
 from assistant.query import DATE_PATTERN, QueryAnalysis
 from desk.settings import Settings
