@@ -24,7 +24,7 @@ from typing import Any
 from assistant.answer import Answer
 from assistant.chain import Assistant
 from assistant.timeline import Timeline, TimelineBook
-from desk.errors import DeskError, Forbidden, SourceNotFound, StoreMissing, UnsupportedFileType, UploadConflict, UploadTooLarge
+from desk.errors import DeskError, Forbidden, StoreMissing, UnsupportedFileType, UploadConflict, UploadTooLarge
 from desk.jsonl import append_line
 from desk.settings import Settings
 from ingest.documents import SourceDocument, SourceMeta

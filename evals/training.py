@@ -245,11 +245,19 @@ def _false_decline_threshold(answerable: np.ndarray) -> float:
 
 
 def fit_model(assistant, examples: list[Example], base: AnswerModel) -> AnswerModel:
-    """The whole answer model from these examples: ranker on all, cut-offs on out-of-fold."""
+    """The whole answer model from these examples: ranker on all, cut-offs on out-of-fold;
+    `trained_on` records the data and the out-of-fold figure the cut-offs were chosen by."""
     replays = out_of_fold_replays(assistant, examples, base)
-    composition, _ = choose_composition(replays)
+    composition, oof_accuracy = choose_composition(replays)
     abstention, threshold = choose_abstention(replays)
-    return AnswerModel(fit_ranker(examples), composition, abstention, threshold)
+    trained_on = {
+        "questions": len(examples),
+        "groups": len(set(groups_of(examples))),
+        "sentences": int(sum(len(e.labels) for e in examples)),
+        "positives": int(sum(e.labels.sum() for e in examples)),
+        "out_of_fold_key_fact_accuracy": _r(oof_accuracy),
+    }
+    return AnswerModel(fit_ranker(examples), composition, abstention, threshold, trained_on)
 
 
 def bootstrap_model() -> AnswerModel:
@@ -268,18 +276,7 @@ def train(settings, questions: list[Question], progress: bool = True) -> AnswerM
     """The shipped model: fitted on every development question."""
     assistant = _assistant(settings)
     examples = build_examples(assistant, questions, _bar(progress, "features"))
-    replays = out_of_fold_replays(assistant, examples, bootstrap_model())
-    composition, oof_accuracy = choose_composition(replays)
-    abstention, threshold = choose_abstention(replays)
-    positives = int(sum(e.labels.sum() for e in examples))
-    trained_on = {
-        "questions": len(questions),
-        "groups": len(set(groups_of(examples))),
-        "sentences": int(sum(len(e.labels) for e in examples)),
-        "positives": positives,
-        "out_of_fold_key_fact_accuracy": _r(oof_accuracy),
-    }
-    return AnswerModel(fit_ranker(examples), composition, abstention, threshold, trained_on)
+    return fit_model(assistant, examples, bootstrap_model())
 
 
 def cross_validate(settings, questions: list[Question], judge, progress: bool = True):
