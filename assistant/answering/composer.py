@@ -6,6 +6,7 @@
   part, each part scored by the same ranker on its own wording.
 - A list, order, timeline or comparison across countries: one line per country, the best
   sentence that names it, in date order when the question asks for an order.
+- "Do the sources agree?": the best sentence of each source, side by side.
 - A stated date or figure that the best evidence contradicts: the answer says so first."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.answering.decompose import ORDER_CUE, is_list, part_analysis, question_parts
+from assistant.answering.decompose import ORDER_CUE, is_list, item_analysis, part_analysis, question_parts
 from assistant.answering.features import countries_in, figures
 from assistant.answering.model import Composition
 from assistant.query import QueryAnalysis
@@ -42,11 +43,14 @@ def compose(analysis: QueryAnalysis, pool: list, composition: Composition, resco
     extended = listing or len(parts) > 1 or analysis.answer_type in ("other", "reason")
     ordered = False
     if listing:
-        items = _items(analysis, pool, composition)
+        items = _items(analysis, pool, composition, rescore)
         if len(items) >= 2:
             # The best sentence stays in: a list cue can be a false alarm ("each State Party").
             chosen += [s for s in items if s is not lead]
             ordered = bool(ORDER_CUE.search(fold(analysis.text)))
+    if analysis.compares:
+        chosen += [s for s in _per_source(analysis, pool, composition) if all(s is not c for c in chosen)]
+        extended = True
     if len(parts) > 1:
         for part in parts:
             scores = rescore(part_analysis(analysis, part))
@@ -75,9 +79,10 @@ def contradicts(analysis: QueryAnalysis, sentence_text: str) -> bool:
     return bool(counts and stated and not counts & stated and analysis.answer_type != "number")
 
 
-def _items(analysis: QueryAnalysis, pool: list, composition: Composition) -> list:
-    """One line per country (the named ones, or every one the evidence names); for a single
-    named country, its dated steps — a timeline."""
+def _items(analysis: QueryAnalysis, pool: list, composition: Composition, rescore: Rescore) -> list:
+    """One line per country (the named ones, or every one the evidence names), each the best
+    sentence naming it as scored for the question narrowed to that country; for a single named
+    country, its dated steps — a timeline."""
     if len(analysis.countries) == 1:
         return _timeline(analysis.countries[0], pool, composition)
     wanted = list(analysis.countries)
@@ -87,9 +92,26 @@ def _items(analysis: QueryAnalysis, pool: list, composition: Composition) -> lis
                 wanted += [c for c in sorted(countries_in(s.text)) if c not in wanted]
     lines = []
     for country in wanted[: composition.max_items]:
-        best = next((s for s in pool if country in countries_in(s.text) and s.score >= composition.item_floor), None)
-        if best is not None and all(best is not c for c in lines):
+        scores = rescore(item_analysis(analysis, country))
+        naming = [s for s in pool if country in countries_in(s.text)]
+        best = max(naming, key=lambda s: scores.get(_key(s), 0.0), default=None)
+        if best is not None and scores.get(_key(best), 0.0) >= composition.item_floor and all(best is not c for c in lines):
             lines.append(best)
+    return lines
+
+
+def _per_source(analysis: QueryAnalysis, pool: list, composition: Composition) -> list:
+    """For "do the sources agree?": the best sentence of each source, so that the answer sets
+    them side by side; for a "when" or "how many", only sentences that carry a date or figure."""
+    typed = analysis.answer_type in ("date", "number")
+    lines, sources = [], set()
+    for s in pool:
+        if len(lines) >= composition.max_items or s.score < composition.item_floor:
+            break
+        if s.source_id in sources or (typed and s.fit < 1.0):
+            continue
+        sources.add(s.source_id)
+        lines.append(s)
     return lines
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from assistant.query import QueryAnalysis, analyse
+import copy
+
+from assistant.query import COUNTRY_NAMES, QueryAnalysis, analyse
 from ingest.keyword_index import fold, tokenize
 
 _LIST_CUE = re.compile(
@@ -44,4 +46,15 @@ def part_analysis(analysis: QueryAnalysis, part: str) -> QueryAnalysis:
     own.language = analysis.language
     if own.answer_type == "other":
         own.answer_type = analysis.answer_type
+    return own
+
+
+def item_analysis(analysis: QueryAnalysis, country: str) -> QueryAnalysis:
+    """The question narrowed to one of the countries it lists ("the years Estonia, Ukraine and
+    Finland joined" → about Estonia): the others' names no longer count as matches."""
+    others = {t for c in analysis.countries if c != country for t in tokenize(" ".join((c, *COUNTRY_NAMES[c])))}
+    own = copy.copy(analysis)
+    own.countries = [country]
+    own.terms = [t for t in analysis.terms if t not in others]
+    own.names = [n for n in analysis.names if not set(tokenize(n)) & others]
     return own

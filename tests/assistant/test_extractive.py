@@ -75,7 +75,6 @@ def test_follow_up_uses_the_conversation(assistant):
     assert "Ąžuolas" in follow_up.answer  # a Seimas abstainer, not the Sejm's or the Saeima's
 
 
-@pytest.mark.xfail(strict=True, reason="declined: P(answerable) 0.37 under the 0.39 threshold, one of the ~4% false declines (issue 11, open)")
 def test_a_follow_up_about_the_country_finds_its_notice(assistant):
     first = "How many members of the Seimas voted for Lithuania's withdrawal?"
     history = [Turn(role="user", content=first), Turn(role="assistant", content=assistant.ask(first).answer)]

@@ -35,3 +35,58 @@ def test_a_stated_count_that_the_evidence_gives_otherwise_is_a_contradiction():
     question = analyse("Why did 68 members of the Seimas vote against the withdrawal?")
     assert contradicts(question, "No member voted against; 107 voted for and 3 abstained.")
     assert not contradicts(analyse("When was the Convention adopted?"), "It was adopted on 18 September 1997.")
+
+
+def test_a_listed_country_is_matched_on_its_own_name_only():
+    from assistant.answering.decompose import item_analysis
+
+    question = analyse("List the years in which Estonia, Ukraine and Finland joined the mine ban treaty.")
+    estonia = item_analysis(question, "Estonia")
+    assert estonia.countries == ["Estonia"]
+    assert "estoni" in " ".join(estonia.terms)
+    assert not any(t.startswith(("ukrain", "finlan")) for t in estonia.terms)
+    assert len(question.countries) == 3  # the question itself is untouched
+
+
+class _Source:
+    def __init__(self, id):
+        self.id, self.countries, self.date = id, [], None
+
+
+class _Chunk:
+    def __init__(self, source):
+        self.source = source
+
+
+class _Candidate:
+    def __init__(self, source_id):
+        self.chunk = _Chunk(_Source(source_id))
+
+
+def _sentence(source_id, text, score, fit):
+    from assistant.evidence import ScoredSentence
+    from assistant.answering.features import FEATURES, INDEX
+    import numpy as np
+
+    features = np.zeros(len(FEATURES))
+    features[INDEX["type_fit"]] = fit
+    return ScoredSentence(_Candidate(source_id), 0, 0, len(text), text, score, features)
+
+
+def test_do_the_sources_agree_sets_each_source_side_by_side():
+    from assistant.answering.composer import compose
+    from assistant.answering.model import Composition
+
+    question = analyse("In which year did Lithuania become a party to the Convention, and do the sources agree?")
+    pool = [
+        _sentence("a", "Lithuania became a party in 2004.", 0.9, 1.0),
+        _sentence("a", "Lithuania's parliament voted in May.", 0.5, 0.0),
+        _sentence("b", "Lithuania has been a party since 2003.", 0.2, 1.0),
+        _sentence("c", "The treaty bans anti-personnel mines.", 0.15, 0.0),
+    ]
+    composition = Composition(keep=0.9, floor=0.8, max_sentences=1, max_extended=1, item_floor=0.1, max_items=6)
+    chosen = compose(question, pool, composition, lambda part: {})
+    texts = [s.text for s in chosen]
+    assert texts[0] == "Lithuania became a party in 2004."
+    assert "Lithuania has been a party since 2003." in texts  # the other source's year, though ranked low
+    assert "The treaty bans anti-personnel mines." not in texts  # a source with no year adds nothing
