@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 
 from assistant.answer import Answer, AnswerSentence, Citation, Filters, Turn
-from assistant.conversation import condense
+from assistant.conversation import accepts, resolve
 from assistant.evidence import EvidenceScorer, ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput, make_generator
 from assistant.query import analyse
@@ -44,12 +44,15 @@ class Assistant:
         history = history or []
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        query = (self.generator.condense(question, history) if history else None) or condense(question, history)
+        resolved = resolve(question, history)
+        rewritten = self.generator.condense(question, history) if history else None
+        # An LLM's rewrite is used only when it keeps the question's own names.
+        query = rewritten if accepts(question, rewritten) else resolved.query
         timings["condense_ms"] = _ms(t)
-        analysis = analyse(query)
-        # The question's own wording decides language and answer type; the carried context
-        # only widens the search.
+        # The question's own wording and the subject it carried decide what the answer must
+        # be about, its language and its answer type; carried topic words only widen the search.
         own = analyse(question)
+        analysis = analyse(" ".join([question, *resolved.subject]))
         analysis.language, analysis.answer_type = own.language, own.answer_type
         candidates, vector = self.retriever.retrieve(query, filters=filters, analysis=analysis, timings=timings)
         data = GenerationInput(analysis, vector, candidates, history, self.retriever.keyword_index.get())

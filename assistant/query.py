@@ -47,9 +47,9 @@ COUNTRY_NAMES = {
     "Lithuania": ("lithuania", "lietuva", "lietuvos", "litwa", "litwy", "liettua", "leedu", "lietuv"),
     "Latvia": ("latvia", "latvija", "latvijas", "lotwa", "lotwy", "latvia", "lati"),
     "Estonia": ("estonia", "eesti", "estija", "igaunija", "estonii", "viro"),
-    "Poland": ("poland", "polska", "polski", "lenkija", "polija", "puola", "poola"),
-    "Finland": ("finland", "suomi", "suomen", "suomija", "somija", "finlandia", "soome"),
-    "Ukraine": ("ukraine", "ukraina", "ukrainy", "ukrajina", "ukraine"),
+    "Poland": ("poland", "polish", "polska", "polski", "lenkija", "polija", "puola", "poola"),
+    "Finland": ("finland", "finnish", "suomi", "suomen", "suomija", "somija", "finlandia", "soome"),
+    "Ukraine": ("ukrain", "ukrajin"),
 }
 
 
