@@ -6,6 +6,7 @@ source text, so any face can show and highlight it."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from assistant.query import analyse
 from assistant.retriever import HybridRetriever
 from assistant.timeline import TimelineAnswerer, TimelineBook
 from desk.settings import Settings
+from ingest.language import LANGUAGE_NAMES
 
 
 class Assistant:
@@ -63,7 +65,10 @@ class Assistant:
         draft: Draft | None = None
         # A timeline question ("in what order…") is answered from the withdrawal steps table.
         timeline = self.timeline.answer(analysis, candidates)
-        for item in [*timeline.sentences, timeline] if timeline else self.generator.stream(data):
+        items = [*timeline.sentences, timeline] if timeline else self.generator.stream(data)
+        if own.foreign:
+            items = itertools.chain([DraftSentence(foreign_note(own.foreign), [])], items)
+        for item in items:
             if isinstance(item, Draft):
                 draft = item
                 break
@@ -117,6 +122,12 @@ def render_sentence(sentence: AnswerSentence) -> str:
     answers at these)."""
     marks = "".join(f"[{n}]" for n in sentence.citations)
     return f"{sentence.text} {marks}".strip() if marks else sentence.text
+
+
+def foreign_note(lang: str) -> str:
+    """The one line before an answer to a question in a language the corpus doesn't cover."""
+    name = LANGUAGE_NAMES.get(lang, f"language '{lang}'")
+    return f"(Asked in {name}, which the sources are not in: answered in English.)"
 
 
 def _ms(since: float) -> float:

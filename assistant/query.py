@@ -64,6 +64,9 @@ class QueryAnalysis:
     focus: list[str] = field(default_factory=list)  # what "how many" counts: ["member"] in "how many Saeima members"
     asks_year: bool = False  # "in which year": a bare year is a whole answer
     compares: bool = False  # "do the reports agree?": the answer should set the sources side by side
+    # The question's language when the corpus doesn't cover it ("ru"): it is then answered in
+    # English with a note, never declined in a corpus language it wasn't asked in.
+    foreign: str | None = None
 
 
 def analyse(text: str) -> QueryAnalysis:
@@ -76,12 +79,14 @@ def analyse(text: str) -> QueryAnalysis:
     countries = [c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)]
     focus_match = _COUNT_FOCUS.search(folded)
     focus = tokenize(focus_match.group(2))[:3] if focus_match else []
+    stranger = language.foreign(text)
     return QueryAnalysis(
+        foreign=stranger,
         asks_year=bool(_YEAR_CUE.search(folded)),
         compares=bool(_COMPARE_CUE.search(folded)),
         focus=focus,
         text=text,
-        language=language.detect(text, among=("en", "lt", "lv", "et", "pl", "fi")),
+        language="en" if stranger else language.detect(text, among=("en", "lt", "lv", "et", "pl", "fi")),
         answer_type=answer_type,
         terms=tokenize(text),
         names=_NAME.findall(text),

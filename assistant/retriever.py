@@ -16,6 +16,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.answer import Filters
+from assistant.lexicon import english_gloss
 from assistant.query import QueryAnalysis, analyse
 from desk.settings import Settings
 from ingest.documents import Chunk
@@ -94,6 +95,10 @@ class HybridRetriever(BaseRetriever):
         n = max(self.settings.candidates, k)
         analysis = analysis or analyse(query)
 
+        # A question in another language also searches with English words for its vocabulary:
+        # the keyword index then reaches English passages the English-only embedder misses.
+        gloss = english_gloss(query) if analysis.language != "en" or analysis.foreign else ""
+        keyword_query = f"{query} {gloss}" if gloss else query
         with _timer(timings, "embed_ms"):
             vector = self._embedder.encode([query])[0]
         dense: list[tuple[Chunk, float]] = []
@@ -106,7 +111,7 @@ class HybridRetriever(BaseRetriever):
                 index = self._keyword.get()
                 if index is not None:
                     allowed = self._store.ids(where) if where else None
-                    keyword = index.search(query, n, allowed)
+                    keyword = index.search(keyword_query, n, allowed)
         with _timer(timings, "fuse_ms"):
             candidates = self._fuse(dense, keyword)
         with _timer(timings, "rerank_ms"):
