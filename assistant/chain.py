@@ -14,10 +14,12 @@ from assistant.answer import Answer, AnswerSentence, Citation, Filters, Turn
 from assistant.conversation import accepts, resolve
 from assistant.evidence import EvidenceScorer, ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput, make_generator
+from assistant.lexicon import english_gloss
 from assistant.query import analyse
 from assistant.retriever import HybridRetriever
 from assistant.timeline import TimelineAnswerer, TimelineBook
 from desk.settings import Settings
+from ingest.keyword_index import tokenize
 from ingest.language import LANGUAGE_NAMES
 
 
@@ -55,7 +57,9 @@ class Assistant:
         # be about, its language and its answer type; carried topic words only widen the search.
         own = analyse(question)
         analysis = analyse(" ".join([question, *resolved.subject]))
-        analysis.language, analysis.answer_type = own.language, own.answer_type
+        analysis.language, analysis.answer_type, analysis.foreign = own.language, own.answer_type, own.foreign
+        if own.foreign:  # its English search words are what passages can match
+            analysis.terms += tokenize(english_gloss(question))
         candidates, vector = self.retriever.retrieve(query, filters=filters, analysis=analysis, timings=timings)
         data = GenerationInput(analysis, vector, candidates, history, self.retriever.keyword_index.get())
 

@@ -36,6 +36,7 @@ _MONTHS = (
     r"tammikuu\w*|helmikuu\w*|maaliskuu\w*|huhtikuu\w*|toukokuu\w*|kesakuu\w*|heinakuu\w*|elokuu\w*|syyskuu\w*|lokakuu\w*|marraskuu\w*|joulukuu\w*"
 )
 _DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|(19|20)\d{{2}})")
+_SCENE = re.compile(r"^(when|while|after|before)\b[^?,]*,\s*(what|who|whom|which|how|why|did|does|was|were)\b")
 _COMPARE_CUE = re.compile(r"\b(agree|disagree|differ|different sources|various sources|each source|consistent|contradict|compare)")
 _YEAR_CUE = re.compile(r"\b(what|which|in which|in what) year\b|kuriais metais|kura gada|mis aastal|w ktorym roku|mina vuonna")
 _COUNT_FOCUS = re.compile(
@@ -72,7 +73,11 @@ class QueryAnalysis:
 def analyse(text: str) -> QueryAnalysis:
     folded = fold(text)
     answer_type: AnswerType = "other"
+    # "When he presented the bill, what did he say…": the clause only sets the scene.
+    scene = _SCENE.match(folded)
     for kind, pattern in _TYPE_CUES:
+        if scene and kind == "date":
+            continue
         if pattern.search(folded):
             answer_type = kind
             break

@@ -100,7 +100,9 @@ class HybridRetriever(BaseRetriever):
         gloss = english_gloss(query) if analysis.language != "en" or analysis.foreign else ""
         keyword_query = f"{query} {gloss}" if gloss else query
         with _timer(timings, "embed_ms"):
-            vector = self._embedder.encode([query])[0]
+            # The English-only embedder makes noise of a script it never saw; the gloss is
+            # what it can read of a question in a language the corpus lacks.
+            vector = self._embedder.encode([gloss if analysis.foreign and gloss else query])[0]
         dense: list[tuple[Chunk, float]] = []
         if mode in ("hybrid", "dense"):
             with _timer(timings, "dense_ms"):
