@@ -15,6 +15,7 @@ from assistant.conversation import accepts, resolve
 from assistant.evidence import EvidenceScorer, ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput, make_generator
 from assistant.lexicon import english_gloss
+from assistant.phrasing import expand
 from assistant.query import analyse
 from assistant.retriever import HybridRetriever
 from assistant.timeline import TimelineAnswerer, TimelineBook
@@ -48,6 +49,10 @@ class Assistant:
         history = history or []
         timings: dict[str, float] = {}
         t = time.perf_counter()
+        own = analyse(question)
+        if own.language == "en" and not own.foreign:
+            question = expand(question)  # "wat … abt … ppl" read as written out
+            own = analyse(question)
         resolved = resolve(question, history)
         rewritten = self.generator.condense(question, history) if history else None
         # An LLM's rewrite is used only when it keeps the question's own names.
@@ -55,7 +60,6 @@ class Assistant:
         timings["condense_ms"] = _ms(t)
         # The question's own wording and the subject it carried decide what the answer must
         # be about, its language and its answer type; carried topic words only widen the search.
-        own = analyse(question)
         analysis = analyse(" ".join([question, *resolved.subject]))
         analysis.language, analysis.answer_type, analysis.foreign = own.language, own.answer_type, own.foreign
         if own.foreign:  # its English search words are what passages can match
