@@ -62,8 +62,17 @@ class Assistant:
         # be about, its language and its answer type; carried topic words only widen the search.
         analysis = analyse(" ".join([question, *resolved.subject]))
         analysis.language, analysis.answer_type, analysis.foreign = own.language, own.answer_type, own.foreign
-        if own.foreign:  # its English search words are what passages can match
-            analysis.terms += tokenize(english_gloss(question))
+        if own.foreign:
+            # Answered in English: its English search words are what passages can match, and
+            # only English passages (the others' English summaries among them) are searched.
+            gloss = english_gloss(question)
+            analysis.terms += tokenize(gloss)
+            analysis.countries = analysis.countries or analyse(gloss).countries
+            # Its own spelling of a name ("Litauen") is no sign the sources lack the subject.
+            index = self.retriever.keyword_index.get()
+            analysis.names = [n for n in analysis.names if index is not None and all(index.knows(t) for t in tokenize(n))]
+            if not (filters and filters.languages):
+                filters = (filters or Filters()).model_copy(update={"languages": ["en"]})
         candidates, vector = self.retriever.retrieve(query, filters=filters, analysis=analysis, timings=timings)
         data = GenerationInput(analysis, vector, candidates, history, self.retriever.keyword_index.get())
 

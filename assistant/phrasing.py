@@ -14,10 +14,8 @@ _CASUAL = {
     "dept": "department", "b4": "before", "bc": "because", "cuz": "because",
     "coz": "because", "u": "you", "r": "are", "w/": "with", "w/o": "without", "pls": "please", "plz": "please",
     "1st": "first", "2nd": "second", "3rd": "third", "langs": "languages", "lang": "language", "info": "information",
-    "approx": "approximately", "tho": "though", "thru": "through", "2": "to", "4": "for",
+    "approx": "approximately", "tho": "though", "thru": "through",
 }
-# "2" and "4" are words only between words ("how 2 leave"), never in "2025" or "Article 4".
-_NUMERIC_WORDS = {"2", "4"}
 _TOKEN = re.compile(r"(?<![\w/])(w/o|w/|[A-Za-z0-9]+)(?![\w/])")
 
 
@@ -25,11 +23,8 @@ def expand(question: str) -> str:
     def swap(match: re.Match) -> str:
         word = match.group(1)
         lower = word.lower()
-        if lower in _NUMERIC_WORDS:
-            before, after = question[: match.start()].rstrip(), question[match.end() :].lstrip()
-            if not (before[-1:].isalpha() and after[:1].isalpha()):
-                return word
-        # "min" and "u" only as whole lower-case words: "Min." in a name or "U" in "Dz. U." stay.
+        # Only a lower-case word is a casual form ("U" in "Dz. U." stays), but for the
+        # acronyms, which people type in any case.
         return _CASUAL.get(lower, word) if word == lower or lower in ("usa", "un", "eu", "nato") else word
 
     return _TOKEN.sub(swap, question)
