@@ -73,7 +73,9 @@ class Assistant:
             analysis.names = [n for n in analysis.names if index is not None and all(index.knows(t) for t in tokenize(n))]
             if not (filters and filters.languages):
                 filters = (filters or Filters()).model_copy(update={"languages": ["en"]})
-        candidates, vector = self.retriever.retrieve(query, filters=filters, analysis=analysis, timings=timings)
+        candidates, vector = self.retriever.retrieve(
+            query, filters=filters, analysis=analysis, timings=timings, focus_sources=resolved.sources
+        )
         data = GenerationInput(analysis, vector, candidates, history, self.retriever.keyword_index.get())
 
         t = time.perf_counter()
@@ -127,6 +129,7 @@ def _citation(n: int, evidence: ScoredSentence) -> Citation:
         date=meta.date,
         url=meta.url,
         heading=chunk.heading,
+        language=chunk.lang,
         quote=evidence.text,
         start=evidence.start,
         end=evidence.end,

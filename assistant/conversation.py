@@ -72,7 +72,7 @@ class Focus:
     countries: list[str] = field(default_factory=list)
     bodies: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
-    topic: list[str] = field(default_factory=list)  # of the last (resolved) user question
+    topic: list[str] = field(default_factory=list)  # of the last user questions, the latest first
     question: str = ""  # the last user question, resolved
 
 
@@ -135,6 +135,7 @@ class Resolved:
     question: str
     subject: list[str] = field(default_factory=list)  # people, countries, bodies, documents
     topic: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # the sources the last answer cited
 
     @property
     def query(self) -> str:
@@ -175,7 +176,8 @@ def resolve(question: str, history: list[Turn]) -> Resolved:
     topic = focus.topic if own_terms <= _FEW_TERMS else []
     subject = [w for w in dict.fromkeys(subject) if fold(w) not in folded]
     topic = [w for w in dict.fromkeys(topic) if fold(w) not in folded and w not in subject]
-    return Resolved(question, subject, topic)
+    last_answer = next((t for t in reversed(history) if t.role == "assistant"), None)
+    return Resolved(question, subject, topic, list(last_answer.sources) if last_answer else [])
 
 
 def accepts(question: str, condensed: str | None) -> bool:

@@ -85,8 +85,11 @@ class HybridRetriever(BaseRetriever):
         filters: Filters | None = None,
         analysis: QueryAnalysis | None = None,
         timings: dict[str, float] | None = None,
+        focus_sources: list[str] | None = None,
     ) -> tuple[list[Candidate], np.ndarray]:
-        """Top-k candidates for `query`, best first, and the query vector (reused downstream)."""
+        """Top-k candidates for `query`, best first, and the query vector (reused downstream).
+        `focus_sources`: the sources a follow-up leans on (those the last answer cited); their
+        best keyword matches join the fusion as a third list, so they reach the reranker."""
         timings = {} if timings is None else timings
         k = k or self.k
         filters = filters or self.filters
@@ -108,35 +111,43 @@ class HybridRetriever(BaseRetriever):
             with _timer(timings, "dense_ms"):
                 dense = self._store.search(vector, n, where)
         keyword: list[tuple[str, float]] = []
+        focused: list[tuple[str, float]] = []
         if mode in ("hybrid", "keyword"):
             with _timer(timings, "keyword_ms"):
                 index = self._keyword.get()
                 if index is not None:
                     allowed = self._store.ids(where) if where else None
                     keyword = index.search(keyword_query, n, allowed)
+                    if focus_sources:
+                        in_focus = self._store.ids({"source_id": {"$in": list(focus_sources)}})
+                        focused = index.search(keyword_query, self.settings.focus_candidates, in_focus & allowed if allowed is not None else in_focus)
         with _timer(timings, "fuse_ms"):
-            candidates = self._fuse(dense, keyword)
+            candidates = self._fuse(dense, keyword, focused)
         with _timer(timings, "rerank_ms"):
             ranked = self._reranker.rerank(analysis, vector, candidates)
         return ranked[:k], vector
 
-    def _fuse(self, dense: list[tuple[Chunk, float]], keyword: list[tuple[str, float]]) -> list[Candidate]:
+    def _fuse(
+        self, dense: list[tuple[Chunk, float]], keyword: list[tuple[str, float]], focused: list[tuple[str, float]] = ()
+    ) -> list[Candidate]:
         rrf_k = self.settings.rrf_k
         by_id: dict[str, Candidate] = {}
         for rank, (chunk, score) in enumerate(dense):
             c = by_id.setdefault(chunk.id, Candidate(chunk=chunk))
             c.dense = score
             c.fused += 1.0 / (rrf_k + rank + 1)
-        missing = [cid for cid, _ in keyword if cid not in by_id]
+        missing = list(dict.fromkeys(cid for cid, _ in [*keyword, *focused] if cid not in by_id))
         fetched = {c.id: c for c in self._store.get(missing)} if missing else {}
-        for rank, (chunk_id, score) in enumerate(keyword):
-            if chunk_id not in by_id:
-                if chunk_id not in fetched:  # index a step behind the store: skip, don't fail
-                    continue
-                by_id[chunk_id] = Candidate(chunk=fetched[chunk_id])
-            c = by_id[chunk_id]
-            c.keyword = score
-            c.fused += 1.0 / (rrf_k + rank + 1)
+        for ranking, is_keyword in ((keyword, True), (focused, False)):
+            for rank, (chunk_id, score) in enumerate(ranking):
+                if chunk_id not in by_id:
+                    if chunk_id not in fetched:  # index a step behind the store: skip, don't fail
+                        continue
+                    by_id[chunk_id] = Candidate(chunk=fetched[chunk_id])
+                c = by_id[chunk_id]
+                if is_keyword:
+                    c.keyword = score
+                c.fused += 1.0 / (rrf_k + rank + 1)
         fused = sorted(by_id.values(), key=lambda c: -c.fused)
         return fused[: self.settings.candidates]
 

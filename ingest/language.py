@@ -41,6 +41,12 @@ LANGUAGE_NAMES = {
 }
 
 
+def passage_language(code: str) -> str:
+    """How a citation names its passage's language: "" for English (the default reading),
+    else "in Polish" — an answer quoting a source in another language says so."""
+    return "" if code in ("", "en") else f"in {LANGUAGE_NAMES.get(code, code)}"
+
+
 @lru_cache(maxsize=1)
 def _open_identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier

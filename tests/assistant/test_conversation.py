@@ -113,3 +113,13 @@ def test_an_llm_rewrite_must_keep_the_questions_own_names():
     assert not accepts(question, "What did Lithuania decide about the Ottawa Convention?")
     assert not accepts(question, "")
     assert not accepts("What did Margus Tsahkna say?", "What did the Estonian foreign minister say?")
+
+
+def test_a_follow_up_searches_the_document_the_last_answer_cited():
+    history = [
+        Turn(role="user", content="What did the Finnish Parliament adopt together with the withdrawal?"),
+        Turn(role="assistant", content="A resolution on mine action [1].", sources=["parliament-report"]),
+    ]
+    assert resolve("Did the lawmakers promise anything more about it?", history).sources == ["parliament-report"]
+    # A question about something new starts afresh, without the old document.
+    assert resolve("How many members of the Seimas voted for leaving?", history).sources == []

@@ -42,3 +42,24 @@ def test_what_about_another_country_searches_for_that_country(assistant):
     follow_up = assistant.ask("And what about Latvia?", history=history)
     assert "Latvia" in follow_up.query and "Lithuania" not in follow_up.query
     assert any("Latvia" in c.title or "Saeima" in c.quote for c in follow_up.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which Sejm clubs backed further work on the bill to denounce the Ottawa Convention?",
+        "Kiedy Prezydent RP wypowiedział konwencję ottawską?",
+    ],
+)
+def test_each_citation_names_the_language_of_its_passage(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.citations
+    for citation in answer.citations:
+        assert citation.language == detect(citation.quote, default=citation.language)
+
+
+def test_a_passage_language_is_named_unless_english():
+    from ingest.language import passage_language
+
+    assert passage_language("pl") == "in Polish"
+    assert passage_language("en") == ""
