@@ -16,7 +16,7 @@ from assistant.evidence import EvidenceScorer, ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput, make_generator
 from assistant.lexicon import english_gloss
 from assistant.phrasing import expand
-from assistant.query import analyse
+from assistant.query import QueryAnalysis, analyse
 from assistant.retriever import HybridRetriever
 from assistant.timeline import TimelineAnswerer, TimelineBook
 from desk.settings import Settings
@@ -63,16 +63,7 @@ class Assistant:
         analysis = analyse(" ".join([question, *resolved.subject]))
         analysis.language, analysis.answer_type, analysis.foreign = own.language, own.answer_type, own.foreign
         if own.foreign:
-            # Answered in English: its English search words are what passages can match, and
-            # only English passages (the others' English summaries among them) are searched.
-            gloss = english_gloss(question)
-            analysis.terms += tokenize(gloss)
-            analysis.countries = analysis.countries or analyse(gloss).countries
-            # Its own spelling of a name ("Litauen") is no sign the sources lack the subject.
-            index = self.retriever.keyword_index.get()
-            analysis.names = [n for n in analysis.names if index is not None and all(index.knows(t) for t in tokenize(n))]
-            if not (filters and filters.languages):
-                filters = (filters or Filters()).model_copy(update={"languages": ["en"]})
+            filters = self._in_english(question, analysis, filters)
         candidates, vector = self.retriever.retrieve(
             query, filters=filters, analysis=analysis, timings=timings, focus_sources=resolved.sources
         )
@@ -106,6 +97,20 @@ class Assistant:
             changes=draft.changes,
             query=query,
         )
+
+    def _in_english(self, question: str, analysis: QueryAnalysis, filters: Filters | None) -> Filters:
+        """A question in a language the corpus lacks is answered in English: its English search
+        words are what passages can match, and only English passages (the other languages'
+        English summaries among them) are searched, unless the asker chose languages."""
+        gloss = english_gloss(question)
+        analysis.terms += tokenize(gloss)
+        analysis.countries = analysis.countries or analyse(gloss).countries
+        # Its own spelling of a name ("Litauen") is no sign that the sources lack the subject.
+        index = self.retriever.keyword_index.get()
+        analysis.names = [n for n in analysis.names if index is not None and all(index.knows(t) for t in tokenize(n))]
+        if filters and filters.languages:
+            return filters
+        return (filters or Filters()).model_copy(update={"languages": ["en"]})
 
     def _cite(self, draft: DraftSentence, numbering: dict) -> AnswerSentence:
         numbers = []

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer import Turn
-from assistant.query import COUNTRY_NAMES, analyse
-from ingest.keyword_index import fold
+from assistant.query import COUNTRY_NAMES, countries_in
+from ingest.keyword_index import fold, tokenize
 
 # Folded forms. Personal pronouns point at a person; the others at a thing, place or body.
 _PERSONAL = re.compile(r"\b(he|she|his|her|him|hers|himself|herself|jis|ji|jo|jos|vins|vina|tema|ona|jego|jej|han|hanen)\b")
@@ -60,6 +60,7 @@ _TOPIC_STOP = frozenset(
     "been being into over under after before between other another same such some only just like under".split()
 )
 _MAX_TOPIC = 4
+_MAX_CONTEXT_TURNS = 6  # three exchanges: older turns rarely hold what a follow-up leans on
 _FEW_TERMS = 5
 _ASKS_COUNTRY = re.compile(r"\b(which|what) (country|countries|state|states|nation)\b")
 
@@ -85,10 +86,6 @@ def people_in(text: str) -> list[str]:
         if len(words) >= 2 and words[-1] not in found:
             found.append(words[-1])
     return found
-
-
-def countries_in(text: str) -> list[str]:
-    return analyse(text).countries
 
 
 def bodies_in(text: str) -> list[str]:
@@ -149,6 +146,7 @@ def condense(question: str, history: list[Turn]) -> str:
 
 
 def resolve(question: str, history: list[Turn]) -> Resolved:
+    history = history[-_MAX_CONTEXT_TURNS:]
     if not any(t.role == "user" for t in history):
         return Resolved(question)
     focus = focus_of(history)
@@ -159,7 +157,7 @@ def resolve(question: str, history: list[Turn]) -> Resolved:
     own_people, own_countries = people_in(question), countries_in(question)
     own_subject = own_people + own_countries + bodies_in(question) + documents_in(question)
     personal = bool(_PERSONAL.search(folded)) and not own_people
-    own_terms = len(analyse(question).terms)
+    own_terms = len(tokenize(question))
     leans = bool(_CONTINUATION.search(question) or _IMPERSONAL.search(folded)) or own_terms <= 2
     # A question naming a subject the conversation was not about starts afresh.
     same_subject = any(name in focus.people + focus.countries + focus.bodies + focus.documents for name in own_subject)

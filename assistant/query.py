@@ -81,7 +81,7 @@ def analyse(text: str) -> QueryAnalysis:
         if pattern.search(folded):
             answer_type = kind
             break
-    countries = [c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)]
+    countries = countries_in(text)
     focus_match = _COUNT_FOCUS.search(folded)
     focus = tokenize(focus_match.group(2))[:3] if focus_match else []
     stranger = language.foreign(text)
@@ -97,6 +97,12 @@ def analyse(text: str) -> QueryAnalysis:
         names=_NAME.findall(text),
         countries=countries,
     )
+
+
+def countries_in(text: str) -> list[str]:
+    """The corpus's countries a text names, in any of its languages ("Lietuvos", "Polish")."""
+    folded = fold(text)
+    return [c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)]
 
 
 DATE_PATTERN = _DATE  # dates in folded text, in the corpus languages
