@@ -37,6 +37,7 @@ from desk.cli import add_store_flags, settings_from
 from desk.errors import DeskError, LoadError
 from desk.settings import Settings
 from ingest.documents import COUNTRIES, SourceMeta
+from ingest.language import passage_language
 from ingest.loaders import SUPPORTED_SUFFIXES
 
 EXAMPLES = [
@@ -259,7 +260,8 @@ def _card(desk: Desk, turn: int, index: int, citations: list[dict[str, Any]]) ->
         passages.append(f'<div class="desk-passage" id="cite-{turn}-{citation["n"]}" data-n="{citation["n"]}">{heading}'
                         f'<span class="desk-num">[{citation["n"]}]</span>{_plain(before)}<mark>{_plain(marked)}</mark>{_plain(after)}</div>')
     numbers = "".join(f'[{c["n"]}]' for c in citations)
-    meta = " · ".join(html.escape(p) for p in (first["publisher"], first["date"] or "undated") if p)
+    languages = dict.fromkeys(passage_language(c.get("language", "en")) for c in citations)
+    meta = " · ".join(html.escape(p) for p in (first["publisher"], first["date"] or "undated", *languages) if p)
     link = (f' · <a href="{html.escape(first["url"])}" target="_blank" rel="noopener noreferrer">original ↗</a>'
             if first["url"].startswith(("http://", "https://")) else "")
     return (
@@ -296,7 +298,7 @@ def export_markdown(conversation: Conversation) -> str:
         if answer["citations"]:
             lines += ["**Sources**", ""]
             for c in answer["citations"]:
-                where = ", ".join(p for p in (c["publisher"], c["date"] or "undated") if p)
+                where = ", ".join(p for p in (c["publisher"], c["date"] or "undated", passage_language(c.get("language", "en"))) if p)
                 lines.append(f"[{c['n']}] {c['title']} — {where}" + (f". <{c['url']}>" if c["url"] else ""))
                 lines.append(f"> {c['quote']}")
                 lines.append(f"> ({c['heading'] + '; ' if c['heading'] else ''}characters {c['start']}–{c['end']} of `{c['source_id']}`)")
@@ -370,8 +372,12 @@ def build_ui(desk: Desk) -> gr.Blocks:
     by = "ui " + (token_id(token.get_secret_value()) if token is not None else "loopback")  # for the audit log
 
     def history_of(conversation: Conversation) -> list[Turn]:
-        return [Turn(role=role, content=text) for item in conversation
-                for role, text in (("user", item["question"]), ("assistant", item["answer"]["answer"]))]
+        """The turns as every face passes them: each answer with the sources it cited."""
+        return [turn for item in conversation for turn in (
+            Turn(role="user", content=item["question"]),
+            Turn(role="assistant", content=item["answer"]["answer"],
+                 sources=list(dict.fromkeys(c["source_id"] for c in item["answer"]["citations"]))),
+        )]
 
     def answers(question: str, conversation: Conversation, filters: Filters):
         """(the text so far, None) while the answer streams, then (its text, Answer). Before

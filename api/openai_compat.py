@@ -28,6 +28,7 @@ from api.problems import ProblemError, problem_responses
 from api.schemas import RequestFilters
 from api.service import Desk
 from desk.errors import DeskError
+from ingest.language import passage_language
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 _log = logging.getLogger("desk.api")
@@ -267,7 +268,7 @@ def sources_block(answer: Answer) -> str:
         return ""
     lines = []
     for c in answer.citations:
-        where = ", ".join(p for p in (c.publisher, c.date or "undated") if p)
+        where = ", ".join(p for p in (c.publisher, c.date or "undated", passage_language(c.language)) if p)
         lines.append(f"[{c.n}] {c.title} — {where}" + (f". {c.url}" if c.url else ""))
     return f"\n\n{SOURCES_HEADING}\n" + "\n".join(lines)
 

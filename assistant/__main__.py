@@ -9,6 +9,7 @@ import sys
 from datetime import date
 
 from desk.cli import add_store_flags, run_cli, settings_from
+from ingest.language import passage_language
 
 
 def _filters(args):
@@ -33,7 +34,8 @@ def _print_answer(answer, as_json: bool) -> None:
         print()
         for c in answer.citations:
             where = f" — {c.heading}" if c.heading else ""
-            print(f"[{c.n}] {c.title} ({c.publisher}, {c.date or 'undated'}){where}")
+            said = ", ".join(p for p in (c.publisher, c.date or "undated", passage_language(c.language)) if p)
+            print(f"[{c.n}] {c.title} ({said}){where}")
             print(f"    “{c.quote}”")
             print(f"    {c.url}")
     for change in answer.changes:
@@ -125,7 +127,7 @@ def main() -> int:
             print(f"error: {exc}", file=sys.stderr)
             continue
         _print_answer(answer, as_json=False)
-        history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.answer)]
+        history += [Turn(role="user", content=question), Turn.of_answer(answer)]
 
 
 if __name__ == "__main__":

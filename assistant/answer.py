@@ -12,6 +12,13 @@ from pydantic import BaseModel, Field
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
     content: str
+    # For an assistant turn: the ids of the sources its answer cited, so that a follow-up
+    # ("what else does it say?") can search the document last in focus.
+    sources: list[str] = Field(default_factory=list, description="Source ids an earlier answer cited")
+
+    @classmethod
+    def of_answer(cls, answer: Answer) -> Turn:
+        return cls(role="assistant", content=answer.answer, sources=list(dict.fromkeys(c.source_id for c in answer.citations)))
 
 
 class Filters(BaseModel):
@@ -53,6 +60,7 @@ class Citation(BaseModel):
     publisher: str
     date: str | None
     url: str
+    language: str = Field("en", description="Language of the quoted passage (ISO 639-1); a source's English summary is 'en'")
     heading: str = Field(description="Heading path of the passage, e.g. 'Article 20 — Duration and withdrawal › 3'")
     quote: str = Field(description="The exact passage, as it stands in the source text")
     start: int = Field(description="Character offset of the quote in the source text")

@@ -6,17 +6,22 @@ source text, so any face can show and highlight it."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 
 from assistant.answer import Answer, AnswerSentence, Citation, Filters, Turn
-from assistant.conversation import condense
+from assistant.conversation import accepts, resolve
 from assistant.evidence import EvidenceScorer, ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput, make_generator
-from assistant.query import analyse
+from assistant.lexicon import english_gloss
+from assistant.phrasing import expand
+from assistant.query import QueryAnalysis, analyse
 from assistant.retriever import HybridRetriever
 from assistant.timeline import TimelineAnswerer, TimelineBook
 from desk.settings import Settings
+from ingest.keyword_index import tokenize
+from ingest.language import LANGUAGE_NAMES
 
 
 class Assistant:
@@ -44,14 +49,24 @@ class Assistant:
         history = history or []
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        query = (self.generator.condense(question, history) if history else None) or condense(question, history)
-        timings["condense_ms"] = _ms(t)
-        analysis = analyse(query)
-        # The question's own wording decides language and answer type; the carried context
-        # only widens the search.
         own = analyse(question)
-        analysis.language, analysis.answer_type = own.language, own.answer_type
-        candidates, vector = self.retriever.retrieve(query, filters=filters, analysis=analysis, timings=timings)
+        if own.language == "en" and not own.foreign:
+            question = expand(question)  # "wat … abt … ppl" read as written out
+            own = analyse(question)
+        resolved = resolve(question, history)
+        rewritten = self.generator.condense(question, history) if history else None
+        # An LLM's rewrite is used only when it keeps the question's own names.
+        query = rewritten if accepts(question, rewritten) else resolved.query
+        timings["condense_ms"] = _ms(t)
+        # The question's own wording and the subject it carried decide what the answer must
+        # be about, its language and its answer type; carried topic words only widen the search.
+        analysis = analyse(" ".join([question, *resolved.subject]))
+        analysis.language, analysis.answer_type, analysis.foreign = own.language, own.answer_type, own.foreign
+        if own.foreign:
+            filters = self._in_english(question, analysis, filters)
+        candidates, vector = self.retriever.retrieve(
+            query, filters=filters, analysis=analysis, timings=timings, focus_sources=resolved.sources
+        )
         data = GenerationInput(analysis, vector, candidates, history, self.retriever.keyword_index.get())
 
         t = time.perf_counter()
@@ -60,7 +75,10 @@ class Assistant:
         draft: Draft | None = None
         # A timeline question ("in what order…") is answered from the withdrawal steps table.
         timeline = self.timeline.answer(analysis, candidates)
-        for item in [*timeline.sentences, timeline] if timeline else self.generator.stream(data):
+        items = [*timeline.sentences, timeline] if timeline else self.generator.stream(data)
+        if own.foreign:
+            items = itertools.chain([DraftSentence(foreign_note(own.foreign), [])], items)
+        for item in items:
             if isinstance(item, Draft):
                 draft = item
                 break
@@ -79,6 +97,20 @@ class Assistant:
             changes=draft.changes,
             query=query,
         )
+
+    def _in_english(self, question: str, analysis: QueryAnalysis, filters: Filters | None) -> Filters:
+        """A question in a language the corpus lacks is answered in English: its English search
+        words are what passages can match, and only English passages (the other languages'
+        English summaries among them) are searched, unless the asker chose languages."""
+        gloss = english_gloss(question)
+        analysis.terms += tokenize(gloss)
+        analysis.countries = analysis.countries or analyse(gloss).countries
+        # Its own spelling of a name ("Litauen") is no sign that the sources lack the subject.
+        index = self.retriever.keyword_index.get()
+        analysis.names = [n for n in analysis.names if index is not None and all(index.knows(t) for t in tokenize(n))]
+        if filters and filters.languages:
+            return filters
+        return (filters or Filters()).model_copy(update={"languages": ["en"]})
 
     def _cite(self, draft: DraftSentence, numbering: dict) -> AnswerSentence:
         numbers = []
@@ -102,6 +134,7 @@ def _citation(n: int, evidence: ScoredSentence) -> Citation:
         date=meta.date,
         url=meta.url,
         heading=chunk.heading,
+        language=chunk.lang,
         quote=evidence.text,
         start=evidence.start,
         end=evidence.end,
@@ -114,6 +147,12 @@ def render_sentence(sentence: AnswerSentence) -> str:
     answers at these)."""
     marks = "".join(f"[{n}]" for n in sentence.citations)
     return f"{sentence.text} {marks}".strip() if marks else sentence.text
+
+
+def foreign_note(lang: str) -> str:
+    """The one line before an answer to a question in a language the corpus doesn't cover."""
+    name = LANGUAGE_NAMES.get(lang, f"language '{lang}'")
+    return f"(Asked in {name}, which the sources are not in: answered in English.)"
 
 
 def _ms(since: float) -> float:

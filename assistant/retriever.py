@@ -16,6 +16,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.answer import Filters
+from assistant.lexicon import english_gloss
 from assistant.query import QueryAnalysis, analyse
 from desk.settings import Settings
 from ingest.documents import Chunk
@@ -84,8 +85,11 @@ class HybridRetriever(BaseRetriever):
         filters: Filters | None = None,
         analysis: QueryAnalysis | None = None,
         timings: dict[str, float] | None = None,
+        focus_sources: list[str] | None = None,
     ) -> tuple[list[Candidate], np.ndarray]:
-        """Top-k candidates for `query`, best first, and the query vector (reused downstream)."""
+        """Top-k candidates for `query`, best first, and the query vector (reused downstream).
+        `focus_sources`: the sources a follow-up leans on (those the last answer cited); their
+        best keyword matches join the fusion as a third list, so they reach the reranker."""
         timings = {} if timings is None else timings
         k = k or self.k
         filters = filters or self.filters
@@ -94,42 +98,56 @@ class HybridRetriever(BaseRetriever):
         n = max(self.settings.candidates, k)
         analysis = analysis or analyse(query)
 
+        # A question in another language also searches with English words for its vocabulary:
+        # the keyword index then reaches English passages the English-only embedder misses.
+        gloss = english_gloss(query) if analysis.language != "en" or analysis.foreign else ""
+        keyword_query = f"{query} {gloss}" if gloss else query
         with _timer(timings, "embed_ms"):
-            vector = self._embedder.encode([query])[0]
+            # The English-only embedder makes noise of a script it never saw; the gloss is
+            # what it can read of a question in a language the corpus lacks.
+            vector = self._embedder.encode([gloss if analysis.foreign and gloss else query])[0]
         dense: list[tuple[Chunk, float]] = []
         if mode in ("hybrid", "dense"):
             with _timer(timings, "dense_ms"):
                 dense = self._store.search(vector, n, where)
         keyword: list[tuple[str, float]] = []
+        focused: list[tuple[str, float]] = []
         if mode in ("hybrid", "keyword"):
             with _timer(timings, "keyword_ms"):
                 index = self._keyword.get()
                 if index is not None:
                     allowed = self._store.ids(where) if where else None
-                    keyword = index.search(query, n, allowed)
+                    keyword = index.search(keyword_query, n, allowed)
+                    if focus_sources:
+                        in_focus = self._store.ids({"source_id": {"$in": list(focus_sources)}})
+                        focused = index.search(keyword_query, self.settings.focus_candidates, in_focus & allowed if allowed is not None else in_focus)
         with _timer(timings, "fuse_ms"):
-            candidates = self._fuse(dense, keyword)
+            candidates = self._fuse(dense, keyword, focused)
         with _timer(timings, "rerank_ms"):
             ranked = self._reranker.rerank(analysis, vector, candidates)
         return ranked[:k], vector
 
-    def _fuse(self, dense: list[tuple[Chunk, float]], keyword: list[tuple[str, float]]) -> list[Candidate]:
+    def _fuse(
+        self, dense: list[tuple[Chunk, float]], keyword: list[tuple[str, float]], focused: list[tuple[str, float]] = ()
+    ) -> list[Candidate]:
         rrf_k = self.settings.rrf_k
         by_id: dict[str, Candidate] = {}
         for rank, (chunk, score) in enumerate(dense):
             c = by_id.setdefault(chunk.id, Candidate(chunk=chunk))
             c.dense = score
             c.fused += 1.0 / (rrf_k + rank + 1)
-        missing = [cid for cid, _ in keyword if cid not in by_id]
+        missing = list(dict.fromkeys(cid for cid, _ in [*keyword, *focused] if cid not in by_id))
         fetched = {c.id: c for c in self._store.get(missing)} if missing else {}
-        for rank, (chunk_id, score) in enumerate(keyword):
-            if chunk_id not in by_id:
-                if chunk_id not in fetched:  # index a step behind the store: skip, don't fail
-                    continue
-                by_id[chunk_id] = Candidate(chunk=fetched[chunk_id])
-            c = by_id[chunk_id]
-            c.keyword = score
-            c.fused += 1.0 / (rrf_k + rank + 1)
+        for ranking, is_keyword in ((keyword, True), (focused, False)):
+            for rank, (chunk_id, score) in enumerate(ranking):
+                if chunk_id not in by_id:
+                    if chunk_id not in fetched:  # index a step behind the store: skip, don't fail
+                        continue
+                    by_id[chunk_id] = Candidate(chunk=fetched[chunk_id])
+                c = by_id[chunk_id]
+                if is_keyword:
+                    c.keyword = score
+                c.fused += 1.0 / (rrf_k + rank + 1)
         fused = sorted(by_id.values(), key=lambda c: -c.fused)
         return fused[: self.settings.candidates]
 

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Retrieval ---------------------------------------------------------------------------
     retrieval_mode: Literal["hybrid", "dense", "keyword"] = "hybrid"
     candidates: int = Field(40, ge=1, description="Hits taken from each of the dense and keyword searches")
+    focus_candidates: int = Field(
+        8, ge=0, description="Keyword hits taken from the sources the last answer cited, for a follow-up that leans on it"
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant")
     top_k: int = Field(8, ge=1, description="Passages kept after reranking")
     reranker: Literal["evidence", "cross-encoder", "none"] = "evidence"

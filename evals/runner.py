@@ -134,7 +134,7 @@ def run(
         history = histories.setdefault(question.conversation, []) if question.conversation else []
         answer = assistant.ask(question.question, history=list(history))
         if question.conversation:
-            history += [Turn(role="user", content=question.question), Turn(role="assistant", content=answer.answer)]
+            history += [Turn(role="user", content=question.question), Turn.of_answer(answer)]
         candidates, _ = assistant.retriever.retrieve(answer.query or question.question, k=RETRIEVE_K)
         ranked = ranked_sources(c.chunk.source.id for c in candidates)
         records.append(score(question, answer, ranked, judge, [c.chunk.text for c in candidates]))

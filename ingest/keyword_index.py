@@ -74,6 +74,25 @@ def _stem(word: str) -> str:
     return word[:_PREFIX]
 
 
+# A misspelt word's neighbours are guesses: they count, but below a word spelt right.
+FUZZY_WEIGHT = 0.5
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether b is one substitution, insertion, deletion or swap of neighbours away from a
+    (two prefixes of 6 letters: "quitin"/"quitti", "parlim"/"parlia")."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
 class KeywordIndex:
     def __init__(self, ids: list[str], bm25, fingerprint: str):
         self.ids = ids
@@ -81,6 +100,7 @@ class KeywordIndex:
         self.fingerprint = fingerprint
         self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
         self._idf = self._document_frequencies()
+        self._by_initial: dict[str, list[str]] | None = None  # built on the first misspelt query
 
     def _document_frequencies(self) -> dict[str, float]:
         """Inverse document frequency per token, for weighting query terms when reranking."""
@@ -113,12 +133,31 @@ class KeywordIndex:
             bm25.index(corpus, show_progress=False)
         return cls(list(ids), bm25 if corpus else None, fingerprint)
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """Top-k (chunk id, BM25 score), restricted to `allowed` ids when filters apply."""
-        tokens = [t for t in tokenize(query) if self.bm25 is not None and t in self.bm25.vocab_dict]
-        if not tokens:
+    def near(self, token: str) -> list[str]:
+        """Indexed tokens one edit from an unknown one ("parlim" → "parlia"), for misspellings.
+        Only for tokens of 4+ letters sharing the first letter: shorter ones have too many
+        neighbours to guess from."""
+        if self.bm25 is None or len(token) < 4 or token.isdigit() or token in self._idf:
             return []
-        scores = self.bm25.get_scores(tokens)
+        if self._by_initial is None:
+            self._by_initial = {}
+            for known in self._idf:
+                self._by_initial.setdefault(known[:1], []).append(known)
+        return [known for known in self._by_initial.get(token[:1], []) if _one_edit(token, known)]
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k (chunk id, BM25 score), restricted to `allowed` ids when filters apply. A query
+        word the index doesn't know counts through its one-edit neighbours, at FUZZY_WEIGHT."""
+        if self.bm25 is None:
+            return []
+        query_tokens = tokenize(query)
+        tokens = [t for t in query_tokens if t in self.bm25.vocab_dict]
+        fuzzy = list(dict.fromkeys(n for t in query_tokens for n in self.near(t) if n not in tokens))
+        if not tokens and not fuzzy:
+            return []
+        scores = self.bm25.get_scores(tokens) if tokens else np.zeros(len(self.ids))
+        if fuzzy:
+            scores = scores + FUZZY_WEIGHT * self.bm25.get_scores(fuzzy)
         if allowed is not None:
             mask = np.zeros(len(self.ids), dtype=bool)
             for chunk_id in allowed:

@@ -25,7 +25,7 @@ def test_json_answer_has_exactly_the_documented_shape(corpus_settings):
     assert set(answer) == {"answer", "abstained", "sentences", "citations", "timings_ms"}
     assert "107" in answer["answer"] and answer["abstained"] is False
     assert all(set(s) == {"text", "citations"} for s in answer["sentences"])
-    keys = {"n", "source_id", "title", "publisher", "date", "url", "heading", "quote", "start", "end", "score"}
+    keys = {"n", "source_id", "title", "publisher", "date", "url", "language", "heading", "quote", "start", "end", "score"}
     assert all(set(c) == keys for c in answer["citations"])
     assert any("107" in c["quote"] for c in answer["citations"])
 

@@ -53,3 +53,36 @@ def test_type_fit_for_dates():
     assert type_fit("date", "The notice was delivered on 27 June 2025.", []) == 1.0
     assert type_fit("date", "Lithuania joined in 2004.", []) == 0.5
     assert type_fit("date", "Lithuania joined in 2004.", [], asks_year=True) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "foreign"),
+    [
+        ("Когда Литва вышла из Оттавской конвенции?", "ru"),
+        ("Wann ist Litauen aus dem Ottawa-Übereinkommen ausgetreten?", "de"),
+        ("Скільки держав ще не приєдналися до Конвенції?", "uk"),
+    ],
+)
+def test_a_language_the_corpus_lacks_is_answered_in_english(question, foreign):
+    analysis = analyse(question)
+    assert analysis.foreign == foreign
+    assert analysis.language == "en"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ottawa treaty oficial langs?",  # terse, misspelt English: a weak guess of another language
+        "latvia saeima ottawa vote - who abstaind??",
+        "Kiedy Prezydent RP wypowiedział konwencję ottawską?",
+        "Mitä hallituksen esityksessä HE 56/2025 sanotaan irtisanomisesta?",
+        "Kurā datumā Valsts prezidents izsludināja likumu par izstāšanos?",
+    ],
+)
+def test_corpus_languages_and_casual_english_are_not_foreign(question):
+    assert analyse(question).foreign is None
+
+
+def test_a_scene_setting_when_clause_does_not_make_a_date_question():
+    assert analyse("When he presented the bill, what did the minister say it was based on?").answer_type == "other"
+    assert analyse("When did the minister present the bill, and to whom?").answer_type == "date"

@@ -138,3 +138,19 @@ def test_load_without_an_index_returns_none(tmp_path: Path):
     assert KeywordIndex.load(tmp_path) is None
     (tmp_path / "keyword.json").write_text(json.dumps({"current": "keyword-gone", "fingerprint": "x"}))
     assert KeywordIndex.load(tmp_path) is None
+
+
+@pytest.mark.parametrize("typed", ["Secretray-General", "instrment of withdrawl", "Saiema"])
+def test_a_misspelt_word_still_finds_its_passage(index: KeywordIndex, typed: str):
+    assert top(index, typed)[:1] == ["en" if "Sa" not in typed else "lv"]
+
+
+def test_a_misspelling_counts_below_the_right_spelling():
+    passages = {"vote": "The parliament approved the bill.", "other": "The minister signed the letter."}
+    index = KeywordIndex.build(list(passages), list(passages.values()), fingerprint="fp")
+    right, = index.search("parliament", k=1)
+    misspelt, = index.search("parliment", k=1)
+    assert right[0] == misspelt[0] == "vote"
+    assert 0 < misspelt[1] < right[1]
+    assert index.near("parlia") == []  # a known word has no neighbours to guess
+    assert index.near("par") == []  # too short to guess from
