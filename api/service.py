@@ -80,7 +80,10 @@ class Desk:
         doesn't wait for them. A failure (no store yet) is kept for /api/health; the next
         question tries again."""
         try:
-            self.assistant().retriever.invoke("When does a withdrawal from the Ottawa Convention take effect?")
+            # A whole answer, not only a search: the first user's question then finds every lazy
+            # part (model session, keyword index, answer model, composer) loaded and runs as fast
+            # as any later one.
+            self.assistant().ask("When does a withdrawal from the Ottawa Convention take effect?")
             self.warm_error = None
         except DeskError as exc:
             self.warm_error = str(exc)

@@ -155,7 +155,7 @@ def _onnx(variant: str):
         # ONNX path for anything of torch's.
         from ingest.onnx_embedder import OnnxEmbedder
 
-        return OnnxEmbedder(model, batch_size=batch_size, threads=threads, variant=variant, cache_dir=cache_dir)
+        return OnnxEmbedder(model, threads=threads, variant=variant, cache_dir=cache_dir)  # one text per call: no batches
 
     return make
 

@@ -43,13 +43,11 @@ class OnnxEmbedder(Embeddings):
     built by either backend serves the other, and switching the runtime needs no re-ingest.
     `runtime` says which one computed them."""
 
-    def __init__(self, model: str, batch_size: int = 32, threads: int = 1, variant: Variant = "int8",
-                 cache_dir: Path | None = None):
+    def __init__(self, model: str, threads: int = 1, variant: Variant = "int8", cache_dir: Path | None = None):
         if variant not in ("fp32", "int8"):
             raise ConfigError(f"unknown ONNX variant {variant!r}; use fp32 or int8")
         self.name = f"sentence-transformers/{model}"
         self.runtime = f"onnx-{variant}"
-        self.batch_size = batch_size
         self.threads = threads
         self.variant = variant
         self._path = Path(_resolve_model_path(model))
@@ -83,43 +81,40 @@ class OnnxEmbedder(Embeddings):
             options.inter_op_num_threads = 1
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
-            # What sentence-transformers' call does: pad to the longest in the batch, cut at the
-            # model's window.
+            # Cut at the model's window, as sentence-transformers does; one text per call needs
+            # no padding.
             tokenizer.enable_truncation(self.max_length)
-            pad = _pad_token(self._path)
-            tokenizer.enable_padding(pad_id=tokenizer.token_to_id(pad), pad_token=pad)
+            tokenizer.no_padding()
             self._tokenizer = tokenizer
             self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         return self._session, self._tokenizer
 
     # -- embedding --------------------------------------------------------------------------
 
-    def _forward(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Token vectors (batch, seq, dim), attention mask (batch, seq) and character offsets
-        (batch, seq, 2) of one padded batch."""
+    def _forward(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Token vectors (1, seq, dim), attention mask (1, seq) and character offsets (seq, 2)
+        of one text.
+
+        One text per call, never a padded batch: on a CPU it is the faster way here (int8: 58
+        against 29 texts/s at batches of 32, fp32: 19 against 10 — no padding, smaller attention
+        matrices), and int8's activations are quantised with one scale per call, so a batch would
+        make a text's vector depend on its neighbours (cosine 0.99 to itself alone). This way a
+        text has one vector, whoever embeds it with what."""
         session, tokenizer = self._load()
-        encodings = tokenizer.encode_batch(texts)
+        encoding = tokenizer.encode(text)
         feeds = {
-            "input_ids": np.asarray([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.asarray([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.asarray([e.type_ids for e in encodings], dtype=np.int64),
+            "input_ids": np.asarray([encoding.ids], dtype=np.int64),
+            "attention_mask": np.asarray([encoding.attention_mask], dtype=np.int64),
+            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
         }
         (tokens,) = session.run(None, feeds)
-        offsets = np.asarray([e.offsets for e in encodings], dtype=np.int64)
-        return tokens, feeds["attention_mask"].astype(bool), offsets
-
-    def _batches(self, texts: list[str]):
-        """Index batches in length order: padding to the longest costs little when neighbours
-        are alike."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for b in range(0, len(order), self.batch_size):
-            yield order[b : b + self.batch_size]
+        return tokens, feeds["attention_mask"].astype(bool), np.asarray(encoding.offsets, dtype=np.int64)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for batch in self._batches(texts):
-            tokens, mask, _ = self._forward([texts[i] for i in batch])
-            out[batch] = mean_pool(tokens, mask)
+        for i, text in enumerate(texts):
+            tokens, mask, _ = self._forward(text)
+            out[i] = mean_pool(tokens, mask)[0]
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -133,13 +128,11 @@ class OnnxEmbedder(Embeddings):
         `SentenceTransformerEmbedder.embed_passages`)."""
         passages = np.zeros((len(texts), self.dimension), dtype=np.float32)
         sentences: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
-        for batch in self._batches(texts):
-            tokens, mask, offsets = self._forward([texts[i] for i in batch])
-            pooled = mean_pool(tokens, mask)
-            for row, i in enumerate(batch):
-                passages[i] = pooled[row]
-                if spans[i]:
-                    sentences[i] = late_chunk(tokens[row], mask[row], offsets[row], spans[i], passages[i])
+        for i, text in enumerate(texts):
+            tokens, mask, offsets = self._forward(text)
+            passages[i] = mean_pool(tokens, mask)[0]
+            if spans[i]:
+                sentences[i] = late_chunk(tokens[0], mask[0], offsets, spans[i], passages[i])
         return passages, sentences
 
 
@@ -238,11 +231,3 @@ def _max_seq_length(model_path: Path) -> int:
     if config.is_file():
         return int(json.loads(config.read_text()).get("max_seq_length", 256))
     return 256
-
-
-def _pad_token(model_path: Path) -> str:
-    special = model_path / "special_tokens_map.json"
-    if special.is_file():
-        pad = json.loads(special.read_text()).get("pad_token", "[PAD]")
-        return pad["content"] if isinstance(pad, dict) else pad
-    return "[PAD]"
