@@ -20,6 +20,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import Literal
 
@@ -56,6 +57,7 @@ class OnnxEmbedder(Embeddings):
         self.dimension = int(json.loads((self._path / "config.json").read_text())["hidden_size"])
         self._session = None
         self._tokenizer = None
+        self._loading = threading.Lock()  # the server's warm-up thread and a first request may race
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -70,24 +72,29 @@ class OnnxEmbedder(Embeddings):
     def _load(self):
         """Session and tokenizer on first use (an ingest with nothing to embed never pays)."""
         if self._session is None:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            path = ensure_graph(self._path, self.graph_path, self.variant)
-            options = ort.SessionOptions()
-            # One thread by default, as for torch: a query stays fast while other requests or
-            # processes share the cores; workers, not threads, scale throughput.
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
-            # Cut at the model's window, as sentence-transformers does; one text per call needs
-            # no padding.
-            tokenizer.enable_truncation(self.max_length)
-            tokenizer.no_padding()
-            self._tokenizer = tokenizer
-            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            with self._loading:
+                if self._session is None:
+                    session, self._tokenizer = self._open()
+                    self._session = session  # set last: other threads check it without the lock
         return self._session, self._tokenizer
+
+    def _open(self):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = ensure_graph(self._path, self.graph_path, self.variant)
+        options = ort.SessionOptions()
+        # One thread by default, as for torch: a query stays fast while other requests or
+        # processes share the cores; workers, not threads, scale throughput.
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
+        # Cut at the model's window, as sentence-transformers does; one text per call needs
+        # no padding.
+        tokenizer.enable_truncation(self.max_length)
+        tokenizer.no_padding()
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"]), tokenizer
 
     # -- embedding --------------------------------------------------------------------------
 
@@ -144,12 +151,18 @@ def ensure_graph(model_path: Path, graph: Path, variant: Variant) -> Path:
     if graph.is_file():
         return graph
     graph.parent.mkdir(parents=True, exist_ok=True)
-    if variant == "fp32":
-        _atomic(graph, lambda tmp: export_fp32(model_path, tmp))
-    else:
-        fp32 = graph.with_name(graph.name.replace("-int8.onnx", "-fp32.onnx"))
-        ensure_graph(model_path, fp32, "fp32")
-        _atomic(graph, lambda tmp: quantize_int8(fp32, tmp))
+    try:
+        if variant == "fp32":
+            _atomic(graph, lambda tmp: export_fp32(model_path, tmp))
+        else:
+            fp32 = graph.with_name(graph.name.replace("-int8.onnx", "-fp32.onnx"))
+            ensure_graph(model_path, fp32, "fp32")
+            _atomic(graph, lambda tmp: quantize_int8(fp32, tmp))
+    except ImportError as exc:  # torch, onnx or onnxruntime's quantiser missing from this install
+        raise ConfigError(
+            f"cannot export the ONNX graph of {model_path} ({exc}); install the project's dependencies "
+            "(`pip install -e .`) or set DESK_EMBEDDER=sentence-transformers"
+        ) from exc
     return graph
 
 
@@ -208,7 +221,7 @@ def quantize_int8(fp32: Path, out: Path) -> None:
 
 
 def _atomic(target: Path, write) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         write(tmp)
         os.replace(tmp, target)
