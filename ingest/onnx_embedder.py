@@ -205,19 +205,28 @@ def export_fp32(model_path: Path, out: Path) -> None:
 
 def quantize_int8(fp32: Path, out: Path) -> None:
     """Dynamic int8 quantisation of the matrix multiplications' weights, one scale per output
-    channel; activations are quantised per batch at run time. Measured on the corpus's chunks
+    channel; activations are quantised per call at run time. Measured on the corpus's chunks
     against the fp32 vectors: per-tensor scales give cosine ≈ 0.95, per-channel ≈ 0.99. The
     graph is first pre-processed (shape inference, fused operators) as the quantiser advises."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.quantization.shape_inference import quant_pre_process
+    import logging
 
+    # onnxruntime's quantisation tools call logging.basicConfig on the root logger as they are
+    # imported and run; undo that, or every library's INFO and DEBUG lines would print in this
+    # process from then on.
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     prepared = out.with_name(out.name + ".pre")
     try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+
         # Symbolic shape inference can't resolve BERT's dynamic axes; ONNX's own inference can.
         quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
         quantize_dynamic(str(prepared), str(out), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
     finally:
         prepared.unlink(missing_ok=True)
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 def _atomic(target: Path, write) -> None:
