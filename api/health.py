@@ -35,9 +35,9 @@ def probe(desk: Desk) -> HealthFacts:
         reasons.append(desk.warm_error)
     if reasons:
         state = "degraded"
-    elif not model_loaded:
+    elif not model_loaded or desk.warming:
         state = "starting"
-        reasons.append("the embedding model is loading; the desk answers once it is ready")
+        reasons.append("the embedding model is loading and warming up; the desk answers once it is ready")
     else:
         state = "ok"
     return HealthFacts(state=state, reasons=reasons, store=describe(desk.settings), store_reachable=reachable,

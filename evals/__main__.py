@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--questions", type=Path, help="question set for latency and recall (default: the dev set)")
     bench.add_argument("--report", type=Path, help="also write DIR/bench.json")
     bench.add_argument("--keep", type=Path, help="build the bench stores under this folder and keep them (default: a temp folder, removed)")
+    bench.add_argument("--embedders", type=lambda s: tuple(x for x in s.split(",") if x),
+                       help="backends to compare with PyTorch (default: onnx-fp32,onnx-int8)")
+    bench.add_argument("--workers", type=lambda s: tuple(int(x) for x in s.split(",") if x),
+                       help="API worker counts of the load run, e.g. 1,2,4 (default); empty skips it")
+    bench.add_argument("--load-seconds", type=float, help="seconds of load per worker count (default 60, --quick 15)")
     return parser
 
 
@@ -183,7 +188,11 @@ def _num(value) -> str:
 def cmd_bench(args) -> int:
     from evals.bench import Bench
 
-    return Bench(quick=args.quick, scale=args.scale, questions=args.questions, report=args.report, keep=args.keep).run()
+    from evals.bench import EMBEDDERS, WORKERS
+
+    return Bench(quick=args.quick, scale=args.scale, questions=args.questions, report=args.report, keep=args.keep,
+                 embedders=args.embedders or EMBEDDERS, workers=WORKERS if args.workers is None else args.workers,
+                 load_s=args.load_seconds).run()
 
 
 if __name__ == "__main__":

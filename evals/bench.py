@@ -1,19 +1,34 @@
 """python -m evals bench: how fast, how big, and against the plain LangChain recipe.
 
 In one run, in this order (each section prints as soon as it is measured):
- 1. ingest throughput: `Ingestor.run` on the corpus into a fresh temp store (model loaded first,
-    so loading is not counted), against the raw rate of the model on the same chunk texts —
-    `embedder.encode` (plain forward passes) and `embedder.embed_passages` (what ingest calls:
-    passage vectors plus per-sentence vectors from the same pass);
+ 1. embedders side by side ("before": PyTorch sentence-transformers; "after": the ONNX Runtime
+    graphs of the same weights, fp32 and int8), each into a fresh temp store of its own: ingest
+    throughput (`Ingestor.run` on the corpus, model loaded first, so loading is not counted)
+    against the raw rate of the encoder on the same chunk texts — `encode` (plain forward passes)
+    and `embed_passages` (what ingest calls: passage vectors plus per-sentence vectors from the
+    same pass); the query embedding's latency on every bench question; the quality guard — the
+    eval runner on dev + train (source hit@5, key-fact accuracy) with the shipped answer model;
+    and the mean cosine of each backend's passage, sentence and query vectors to PyTorch's. The
+    fastest ONNX variant whose hit@5 and key-fact accuracy are within 0.01 of PyTorch's is
+    "chosen": the later sections run on it (and the shipped default should be it);
  2. cold start: `python ui.py` in a new process and one question over HTTP, from interpreter
     start to the answer, before (the model loads on that question) and after the warm start (it
-    loads before the server binds), each with its peak RSS;
+    loads before the server binds), each with its peak RSS; and the API server alone
+    (`uvicorn --factory api.asgi:create`) from process start to ready (`/api/health` 200) and
+    to its first answer, with PyTorch and with the chosen embedder, and whether torch was ever
+    loaded into it;
  3. the plain LangChain recipe on the same corpus and questions: RecursiveCharacterTextSplitter
     (chunk_size=1000, chunk_overlap=200) over the loaded document texts, langchain_chroma.Chroma
-    with the same embedding model, similarity_search(k=4);
+    with the same model run the way a plain LangChain user runs it (sentence-transformers on
+    PyTorch), similarity_search(k=4);
  4. warm latency: every question through `Assistant.ask` after one warm-up, p50/p95 per stage,
-    plus retrieval alone (`retriever.retrieve(question, k=30)`) and its source hit@5/recall@5;
-    then the side-by-side table with the recipe;
+    plus retrieval alone (`retriever.retrieve(question, k=30)`) and its source hit@5/recall@5,
+    with PyTorch (before) and the chosen embedder (after); then the side-by-side table with the
+    recipe;
+ 4b. throughput: a `chroma run` server holding the corpus and 1, 2, 4 API worker processes
+    (`uvicorn --workers N`, the README's scale-out recipe) in turn, each loaded by
+    `scripts/load.py` (50 clients; 60 s, --quick 15 s): answers/s, p50/p95, errors, and how busy
+    the machine's CPUs were (the bottleneck);
  5. scale: the corpus store plus N synthetic chunks (N = 1k, 10k, 100k; --quick: 1k, 10k), in
     Chroma (vectors drawn around the corpus's own passage vectors — real vector + Gaussian noise,
     re-normalised, cosine ≈ 0.5 to their seed — with full chunk metadata) and in the keyword
@@ -44,6 +59,12 @@ from evals.dataset import Question, default_questions, load_questions
 from evals.metrics import hit_at_k, percentile, ranked_sources, recall_at_k
 from evals.runner import RETRIEVE_K, WARMUP_QUESTION
 
+EMBEDDERS = ("sentence-transformers", "onnx-fp32", "onnx-int8")
+TORCH = "sentence-transformers"
+PREFERENCE = ("onnx-int8", "onnx-fp32")  # fastest first: the first one whose quality holds is chosen
+QUALITY_TOLERANCE = 0.01  # the most hit@5 or key-fact accuracy may drop against PyTorch
+WORKERS = (1, 2, 4)
+LOAD_CLIENTS = 50
 FULL_SCALE = (1_000, 10_000, 100_000)
 QUICK_SCALE = (1_000, 10_000)
 STAGES = ("total_ms", "embed_ms", "dense_ms", "keyword_ms", "fuse_ms", "rerank_ms", "generate_ms")
@@ -74,10 +95,19 @@ def peak_rss_mb() -> float:
 
 class Bench:
     def __init__(self, quick: bool = False, scale: list[int] | None = None, questions: Path | None = None,
-                 report: Path | None = None, keep: Path | None = None, corpus: Path | None = None, out=None):
+                 report: Path | None = None, keep: Path | None = None, corpus: Path | None = None, out=None,
+                 quality_questions: list[Path] | None = None, embedders: tuple[str, ...] = EMBEDDERS,
+                 workers: tuple[int, ...] = WORKERS, load_s: float | None = None):
+        from evals.dataset import development_sets, load_all
+
         self.scale = tuple(sorted(scale)) if scale else (QUICK_SCALE if quick else FULL_SCALE)
         self.questions_path = questions or default_questions()
         self.questions: list[Question] = load_questions(self.questions_path)
+        self.quality_paths = quality_questions or development_sets()
+        self.quality_questions: list[Question] = load_all(self.quality_paths)
+        self.embedders = tuple(dict.fromkeys((TORCH, *embedders)))  # PyTorch is the reference: always first
+        self.workers = tuple(workers)
+        self.load_s = load_s if load_s is not None else (15.0 if quick else 60.0)
         self.report = report
         self.keep = keep
         self.out = out or sys.stdout
@@ -85,20 +115,32 @@ class Bench:
         base = Settings()
         self.corpus = Path(corpus or base.corpus)
         self.results: dict = {"questions": str(self.questions_path), "scale_n": list(self.scale), "cpus": _cpus()}
+        self._vectors: dict[str, tuple] = {}
 
     # -- driver -------------------------------------------------------------------------------
+
+    def settings_for(self, root: Path, embedder: str, **overrides) -> Settings:
+        """A store of its own per embedder; ONNX graphs exported once for the whole run."""
+        return Settings(**{"store": root / f"store-{embedder}", "chroma_url": None, "corpus": self.corpus, "embedder": embedder,
+                           "onnx_cache": root / "onnx", **overrides})
 
     def run(self) -> int:
         root = Path(self.keep) if self.keep else Path(tempfile.mkdtemp(prefix="desk-bench-"))
         root.mkdir(parents=True, exist_ok=True)
         try:
-            settings = Settings(store=root / "store", chroma_url=None, corpus=self.corpus)
             self.say(f"bench: {len(self.questions)} questions, corpus {self.corpus}, stores under {root}, {_cpus()} CPU(s)")
-            self.results["ingest"] = self.ingest(settings)
+            self.results["embedders"] = self.compare_embedders(root)
+            chosen = self.results["chosen_embedder"]
+            before, settings = self.settings_for(root, TORCH), self.settings_for(root, chosen)
+            self.results["ingest"] = self.results["embedders"][chosen]["ingest"]
             self.results["cold_start"] = self.cold_start(settings)
-            self.results["recipe"] = self.recipe(settings, root / "recipe")
-            self.results["warm"] = self.warm(settings)  # also the N = 0 point of the scale run, measured just before it
+            self.results["api_cold_start"] = self.api_cold_start(root)
+            self.results["recipe"] = self.recipe(before, root / "recipe")
+            self.results["warm_before"] = self.warm(before, f"before ({TORCH})")
+            self.results["warm"] = self.warm(settings, f"after ({chosen})")  # also the N = 0 point of the scale run
             self.say(self.side_by_side())
+            if self.workers:
+                self.results["throughput"] = self.throughput(root, chosen)
             self.results["scale"] = self.scale_run(settings)
             self.results["peak_rss_mb"] = {"cold_start_process": self.results["cold_start"]["peak_rss_mb"], "bench_process": peak_rss_mb()}
             self.results["wall_s"] = round(_now() - self.started, 1)
@@ -119,9 +161,37 @@ class Bench:
     def elapsed(self) -> str:
         return f"[{_now() - self.started:5.0f} s]"
 
-    # -- 1. ingest ----------------------------------------------------------------------------
+    # -- 1. embedders: speed and the quality guard ----------------------------------------------
 
-    def ingest(self, settings: Settings) -> dict:
+    def compare_embedders(self, root: Path) -> dict:
+        rows = {}
+        for backend in self.embedders:
+            settings = self.settings_for(root, backend)
+            row = {"ingest": self.ingest(settings, backend)}
+            row["query_embed_ms"] = self.query_embedding(settings)
+            row["quality"] = self.quality(settings)
+            if backend != TORCH:
+                row["cosine_to_torch"] = self.cosines(backend)
+            rows[backend] = row
+            cos = row.get("cosine_to_torch")
+            self.say(f"{self.elapsed()} {backend}: query embedding p50/p95 {row['query_embed_ms']['p50']}/{row['query_embed_ms']['p95']} ms · "
+                     f"dev+train hit@5 {row['quality']['hit@5']} · key-fact accuracy {row['quality']['key_fact_accuracy']}"
+                     + (f" · mean cosine to PyTorch: passages {cos['passages']}, sentences {cos['sentences']}, queries {cos['queries']}" if cos else ""))
+        reference = rows[TORCH]["quality"]
+        for backend, row in rows.items():
+            q = row["quality"]
+            row["quality_holds"] = (q["hit@5"] >= reference["hit@5"] - QUALITY_TOLERANCE
+                                    and q["key_fact_accuracy"] >= reference["key_fact_accuracy"] - QUALITY_TOLERANCE)
+        chosen = next((b for b in PREFERENCE if b in rows and rows[b]["quality_holds"]), TORCH)
+        self.results["chosen_embedder"] = chosen
+        default = Settings.model_fields["embedder"].default
+        self.say(f"{self.elapsed()} quality guard (hit@5 and key-fact accuracy within {QUALITY_TOLERANCE} of PyTorch on "
+                 f"{len(self.quality_questions)} questions): "
+                 + ", ".join(f"{b} {'holds' if r['quality_holds'] else 'FAILS'}" for b, r in rows.items() if b != TORCH)
+                 + f" → chosen: {chosen}; shipped default: {default}" + ("" if chosen == default else "  ← differs"))
+        return rows
+
+    def ingest(self, settings: Settings, label: str = "") -> dict:
         from ingest.embedders import get_embedder
         from ingest.loaders import load
         from ingest.pipeline import SKIPPED_NAMES, Ingestor
@@ -130,20 +200,19 @@ class Bench:
 
         embedder = get_embedder(settings)
         t = _now()
-        embedder.encode(["warm-up"])
+        embedder.encode(["warm-up"])  # for an ONNX backend, the first one also exports its graph
         load_s = _now() - t
         summary = Ingestor(settings).run([self.corpus])
         if summary.failed:
             raise RuntimeError(f"ingest failed: {summary.failed}")
-        chunks = []
         documents = [load(path) for path in sorted(self.corpus.glob("*.md")) if path.name not in SKIPPED_NAMES]
-        for document in documents:
-            chunks.extend(split(document, settings.chunk_max_chars, settings.chunk_min_chars))
+        split_docs = [(document, split(document, settings.chunk_max_chars, settings.chunk_min_chars)) for document in documents]
+        chunks = [c for _, doc_chunks in split_docs for c in doc_chunks]
         # What the withdrawal tracker adds to a fresh ingest (part of `Ingestor.run` above):
-        # re-splitting each saved source and reading its steps.
+        # reading each source's steps from the chunks it was just split into.
         t = _now()
-        for document in documents:
-            extract_steps(document, split(document, settings.chunk_max_chars, settings.chunk_min_chars))
+        for document, doc_chunks in split_docs:
+            extract_steps(document, doc_chunks)
         timeline_s = _now() - t
         texts = [c.embedding_text() for c in chunks]
         spans = [[(len(text) - len(c.text) + s, len(text) - len(c.text) + e) for s, e in c.sentences] for c, text in zip(chunks, texts)]
@@ -151,10 +220,13 @@ class Bench:
         embedder.encode(texts)
         encode_s = _now() - t
         t = _now()
-        embedder.embed_passages(texts, spans)
+        passages, sentences = embedder.embed_passages(texts, spans)
         passages_s = _now() - t
+        queries = embedder.encode([q.question for q in self.questions])
+        self._vectors[settings.embedder] = (passages, sentences, queries)
         n = summary.chunks_embedded
         out = {
+            "embedder": settings.embedder,
             "model_load_s": round(load_s, 2),
             "chunks": n,
             "sources": summary.added,
@@ -170,11 +242,44 @@ class Bench:
         }
         out["ingest_vs_encode"] = round(out["ingest_chunks_per_s"] / out["encode_chunks_per_s"], 2)
         self.say(
-            f"{self.elapsed()} ingest: {n} chunks from {summary.added} sources in {summary.seconds:.1f} s = "
+            f"{self.elapsed()} {label + ' ' if label else ''}ingest: {n} chunks from {summary.added} sources in {summary.seconds:.1f} s = "
             f"{out['ingest_chunks_per_s']} chunks/s · raw model encode {out['encode_chunks_per_s']} chunks/s · "
-            f"embed_passages {out['embed_passages_chunks_per_s']} chunks/s · ingest/encode = {out['ingest_vs_encode']}"
+            f"embed_passages {out['embed_passages_chunks_per_s']} chunks/s · ingest/encode = {out['ingest_vs_encode']} · "
+            f"model load {load_s:.1f} s"
         )
         return out
+
+    def query_embedding(self, settings: Settings) -> dict:
+        """The query path's model call alone (`encode([question])`), per bench question."""
+        from ingest.embedders import get_embedder
+
+        embedder = get_embedder(settings)
+        embedder.encode([WARMUP_QUESTION])
+        times = []
+        for q in self.questions:
+            t = _now()
+            embedder.encode([q.question])
+            times.append((_now() - t) * 1000)
+        return _p(times)
+
+    def quality(self, settings: Settings) -> dict:
+        """The eval runner's figures on this backend's own store, with the shipped answer model
+        (fitted on PyTorch vectors, so a backend is judged by what it gives that model)."""
+        from evals.runner import run
+
+        result = run(settings, self.quality_questions, label=settings.embedder, progress=False)
+        m = result.metrics
+        return {"questions": len(self.quality_questions), "hit@5": m["retrieval.hit@5"], "recall@5": m["retrieval.recall@5"],
+                "key_fact_accuracy": m["answer.key_fact_accuracy"], "seconds": result.seconds}
+
+    def cosines(self, backend: str) -> dict:
+        """Mean cosine of a backend's vectors to PyTorch's, on the same texts."""
+        mine, theirs = self._vectors[backend], self._vectors[TORCH]
+        sentences = np.concatenate([(a * b).sum(axis=1) for a, b in zip(mine[1], theirs[1]) if len(a)])
+        return {"passages": round(float((mine[0] * theirs[0]).sum(axis=1).mean()), 4),
+                "passages_min": round(float((mine[0] * theirs[0]).sum(axis=1).min()), 4),
+                "sentences": round(float(sentences.mean()), 4),
+                "queries": round(float((mine[2] * theirs[2]).sum(axis=1).mean()), 4)}
 
     # -- 2. warm latency ----------------------------------------------------------------------
 
@@ -212,12 +317,12 @@ class Bench:
             out["recall@5"] = round(float(np.mean(recalls)), 3) if recalls else None
         return out
 
-    def warm(self, settings: Settings) -> dict:
+    def warm(self, settings: Settings, label: str = "") -> dict:
         out = self.asks(settings)
         out["peak_rss_mb"] = peak_rss_mb()
         stages = " · ".join(f"{s.removesuffix('_ms')} {v['p50']}/{v['p95']}" for s, v in out["stages_ms"].items())
         self.say(
-            f"{self.elapsed()} warm ask (ms, p50/p95): total {out['ask_ms']['p50']}/{out['ask_ms']['p95']} · {stages} · "
+            f"{self.elapsed()} warm ask {label + ' ' if label else ''}(ms, p50/p95): total {out['ask_ms']['p50']}/{out['ask_ms']['p95']} · {stages} · "
             f"retrieve(k={RETRIEVE_K}) {out['retrieve_ms']['p50']}/{out['retrieve_ms']['p95']} · source hit@5 {out['hit@5']}"
         )
         return out
@@ -271,20 +376,26 @@ class Bench:
 
     def side_by_side(self) -> str:
         i, w, r = self.results["ingest"], self.results["warm"], self.results["recipe"]
+        b = self.results["embedders"][TORCH]["ingest"]
+        wb = self.results["warm_before"]
         rows = [
-            ("", "Ottawa Desk", "plain LangChain recipe"),
-            ("chunking", "structure-aware, ≤900 chars", "recursive 1000/200"),
-            ("chunks indexed", i["chunks"], r["chunks"]),
-            ("ingest s (chunks/s)", f"{i['ingest_s']:.1f} ({i['ingest_chunks_per_s']})", f"{r['ingest_s']:.1f} ({r['ingest_chunks_per_s']})"),
-            ("query", "Assistant.ask: cited answer", "similarity_search k=4: passages"),
-            ("query p50 ms", w["ask_ms"]["p50"], r["query_ms"]["p50"]),
-            ("query p95 ms", w["ask_ms"]["p95"], r["query_ms"]["p95"]),
-            ("retrieval only p50/p95 ms", f"{w['retrieve_ms']['p50']}/{w['retrieve_ms']['p95']}", f"{r['query_ms']['p50']}/{r['query_ms']['p95']}"),
-            ("source hit@5", w["hit@5"], r["hit@5"]),
-            ("source recall@5", w["recall@5"], r["recall@5"]),
+            ("", f"Ottawa Desk, before ({TORCH})", f"Ottawa Desk, after ({i['embedder']})", "plain LangChain recipe"),
+            ("chunking", "structure-aware, ≤900 chars", "structure-aware, ≤900 chars", "recursive 1000/200"),
+            ("chunks indexed", b["chunks"], i["chunks"], r["chunks"]),
+            ("ingest s (chunks/s)", f"{b['ingest_s']:.1f} ({b['ingest_chunks_per_s']})", f"{i['ingest_s']:.1f} ({i['ingest_chunks_per_s']})",
+             f"{r['ingest_s']:.1f} ({r['ingest_chunks_per_s']})"),
+            ("query", "Assistant.ask: cited answer", "Assistant.ask: cited answer", "similarity_search k=4: passages"),
+            ("query p50 ms", wb["ask_ms"]["p50"], w["ask_ms"]["p50"], r["query_ms"]["p50"]),
+            ("query p95 ms", wb["ask_ms"]["p95"], w["ask_ms"]["p95"], r["query_ms"]["p95"]),
+            ("retrieval only p50/p95 ms", f"{wb['retrieve_ms']['p50']}/{wb['retrieve_ms']['p95']}",
+             f"{w['retrieve_ms']['p50']}/{w['retrieve_ms']['p95']}", f"{r['query_ms']['p50']}/{r['query_ms']['p95']}"),
+            ("source hit@5", wb["hit@5"], w["hit@5"], r["hit@5"]),
+            ("source recall@5", wb["recall@5"], w["recall@5"], r["recall@5"]),
         ]
         return "\n" + _table(rows) + ("\n(the recipe returns 4 passages, so its top-5 sources are those of its 4 passages; "
-                                      "Ottawa Desk ranks sources from retrieve(k=30))")
+                                      "Ottawa Desk ranks sources from retrieve(k=30); the recipe embeds with sentence-transformers "
+                                      f"on PyTorch, as a plain LangChain user does; warm ask p95 after / recipe p95 = "
+                                      f"{w['ask_ms']['p95'] / r['query_ms']['p95']:.2f})")
 
     # -- 2. cold start ------------------------------------------------------------------------
 
@@ -309,7 +420,8 @@ class Bench:
             port = sock.getsockname()[1]
         base = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
-        env.update(DESK_WARM_START=str(warm).lower(), DESK_FEEDBACK_FILE=str(settings.store.parent / "cold-feedback.jsonl"))
+        env.update(DESK_WARM_START=str(warm).lower(), DESK_FEEDBACK_FILE=str(settings.store.parent / "cold-feedback.jsonl"),
+                   DESK_EMBEDDER=settings.embedder, DESK_ONNX_CACHE=str(settings.onnx_cache_dir))
         log = tempfile.TemporaryFile()
         started = _now()
         proc = subprocess.Popen([sys.executable, "ui.py", "--port", str(port), "--store", str(settings.store)], cwd=REPO, env=env,
@@ -338,6 +450,88 @@ class Bench:
             proc.terminate()
             proc.wait(timeout=60)
             log.close()
+
+    def api_cold_start(self, root: Path) -> dict:
+        """The API server alone (no Gradio), from process start: to ready (`/api/health` 200:
+        store open, model loaded, one whole answer given), to its first answer, and a second
+        answer for comparison (the first after ready should be no slower than a warm one)."""
+        question = next((q.question for q in self.questions if q.answerable), WARMUP_QUESTION)
+        out = {}
+        for backend in dict.fromkeys((TORCH, self.results["chosen_embedder"])):
+            settings = self.settings_for(root, backend)
+            run = self._api_serve_and_ask(settings, question)
+            out[backend] = run
+            self.say(f"{self.elapsed()} API cold start ({backend}): ready after {run['ready_s']} s, first answer after "
+                     f"{run['wall_s']} s from process start (that answer {run['first_answer_ms']} ms, the next "
+                     f"{run['second_answer_ms']} ms) · torch loaded: {run['torch_loaded']} · peak RSS {run['peak_rss_mb']} MB")
+        return out
+
+    def _api_serve_and_ask(self, settings: Settings, question: str) -> dict:
+        import httpx
+
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = _desk_env(settings, DESK_STORE=str(settings.store))
+        started = _now()
+        with _Process([sys.executable, "-m", "uvicorn", "--factory", "api.asgi:create", "--no-access-log", "--host", "127.0.0.1",
+                       "--port", str(port)], env) as proc:
+            _wait_healthy(base, proc, started)
+            ready = _now() - started
+            t = _now()
+            first = httpx.post(base + "/api/ask", json={"question": question}, timeout=300)
+            answered = _now()
+            if first.status_code != 200:
+                raise RuntimeError(f"API cold start: the first question failed: {first.status_code} {first.text[:500]}")
+            t2 = _now()
+            httpx.post(base + "/api/ask", json={"question": question}, timeout=300).raise_for_status()
+            second = _now() - t2
+            return {"embedder": settings.embedder, "ready_s": round(ready, 2), "wall_s": round(answered - started, 2),
+                    "first_answer_ms": round((answered - t) * 1000, 1), "second_answer_ms": round(second * 1000, 1),
+                    "torch_loaded": _torch_loaded(proc.pid), "peak_rss_mb": _process_peak_rss_mb(proc.pid)}
+
+    # -- 4b. throughput -----------------------------------------------------------------------
+
+    def throughput(self, root: Path, embedder: str) -> list[dict]:
+        """The README's scale-out recipe under load: one `chroma run` server with the corpus, and
+        1, 2, 4 uvicorn workers in turn, each loaded by scripts/load.py."""
+        from ingest.pipeline import Ingestor
+
+        chroma_port = _free_port()
+        chroma_url = f"http://127.0.0.1:{chroma_port}"
+        with _Process([str(Path(sys.executable).with_name("chroma")), "run", "--path", str(root / "chroma-server"),
+                       "--host", "127.0.0.1", "--port", str(chroma_port)], dict(os.environ)) as chroma:
+            _wait_ready(chroma_url + "/api/v2/heartbeat", chroma, _now(), "chroma run")
+            settings = self.settings_for(root, embedder, store=root / "store-server", chroma_url=chroma_url)
+            summary = Ingestor(settings).run([self.corpus])
+            if summary.failed:
+                raise RuntimeError(f"ingest into the Chroma server failed: {summary.failed}")
+            rows = []
+            for workers in self.workers:
+                rows.append(self._load(settings, workers))
+                row = rows[-1]
+                self.say(f"{self.elapsed()} load: {workers} worker(s), {LOAD_CLIENTS} clients for {self.load_s:.0f} s: "
+                         f"{row['answers_per_s']} answers/s · p50 {row['p50_ms']} ms · p95 {row['p95_ms']} ms · "
+                         f"{row['errors']} errors · CPUs {row['cpu_busy']:.0%} busy")
+        return rows
+
+    def _load(self, settings: Settings, workers: int) -> dict:
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = _desk_env(settings, DESK_STORE=str(settings.store), DESK_CHROMA_URL=settings.chroma_url)
+        with _Process([sys.executable, "-m", "uvicorn", "--factory", "api.asgi:create", "--workers", str(workers), "--no-access-log",
+                       "--host", "127.0.0.1", "--port", str(port)], env) as proc:
+            # Each new connection may land on another worker: ready when several in a row say so.
+            _wait_healthy(base, proc, _now(), in_a_row=3 * workers)
+            cpu = _cpu_times()
+            result = subprocess.run([sys.executable, "scripts/load.py", "--url", base, "--clients", str(LOAD_CLIENTS),
+                                     "--duration", str(self.load_s), "--json"], cwd=REPO, capture_output=True, text=True,
+                                    timeout=self.load_s + 360)
+            busy = _cpu_busy(cpu, _cpu_times())
+        if not result.stdout.strip():
+            raise RuntimeError(f"scripts/load.py printed nothing: {result.stderr[-1000:]}")
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        return {"workers": workers, "clients": LOAD_CLIENTS, **figures, "answers_per_s": round(figures["ok"] / figures["seconds"], 1),
+                "cpu_busy": round(busy, 3)}
 
     # -- 6. scale -----------------------------------------------------------------------------
 
@@ -391,8 +585,31 @@ class Bench:
     def summary(self) -> str:
         res = self.results
         i, w, c = res["ingest"], res["warm"], res["cold_start"]
+        e = res["embedders"]
+        torch_row = e[TORCH]
+        embed_rows = [("", *e)]
+        def col(f):
+            return tuple(f(r) for r in e.values())
+        embed_rows += [
+            ("Ingestor.run chunks/s", *col(lambda r: r["ingest"]["ingest_chunks_per_s"])),
+            ("raw encode chunks/s", *col(lambda r: r["ingest"]["encode_chunks_per_s"])),
+            ("embed_passages chunks/s", *col(lambda r: r["ingest"]["embed_passages_chunks_per_s"])),
+            ("ingest / raw encode", *col(lambda r: r["ingest"]["ingest_vs_encode"])),
+            ("ingest × PyTorch's", *col(lambda r: f"{r['ingest']['ingest_chunks_per_s'] / torch_row['ingest']['ingest_chunks_per_s']:.2f}")),
+            ("query embedding p50/p95 ms", *col(lambda r: f"{r['query_embed_ms']['p50']}/{r['query_embed_ms']['p95']}")),
+            ("query embedding p50 × PyTorch's", *col(lambda r: f"{r['query_embed_ms']['p50'] / torch_row['query_embed_ms']['p50']:.2f}")),
+            (f"hit@5 ({torch_row['quality']['questions']} dev+train questions)", *col(lambda r: r["quality"]["hit@5"])),
+            ("key-fact accuracy", *col(lambda r: r["quality"]["key_fact_accuracy"])),
+            ("mean cosine to PyTorch (passages/sentences/queries)",
+             *col(lambda r: "/".join(str(r["cosine_to_torch"][k]) for k in ("passages", "sentences", "queries")) if "cosine_to_torch" in r else "1")),
+            (f"quality within {QUALITY_TOLERANCE}", *col(lambda r: "yes" if r["quality_holds"] else "NO")),
+        ]
+        api = res["api_cold_start"]
         lines = [
-            "== Ingest ==",
+            f"== Embedders (chosen: {res['chosen_embedder']}) ==",
+            _table(embed_rows),
+            "",
+            f"== Ingest ({i['embedder']}) ==",
             _table([
                 ("", "chunks/s", "seconds"),
                 ("Ingestor.run (split+embed+store+index)", i["ingest_chunks_per_s"], round(i["ingest_s"], 1)),
@@ -401,18 +618,38 @@ class Bench:
                 (f"timeline extraction (in Ingestor.run: {i['timeline_share_of_ingest']:.0%})", "", i["timeline_s"]),
             ]),
             "",
-            f"== Warm ask latency, {len(self.questions)} questions (ms) ==",
-            _table([("stage", "p50", "p95"), ("ask (total)", w["ask_ms"]["p50"], w["ask_ms"]["p95"])]
-                   + [(s.removesuffix("_ms"), v["p50"], v["p95"]) for s, v in w["stages_ms"].items()]
-                   + [(f"retrieve(k={RETRIEVE_K}) alone", w["retrieve_ms"]["p50"], w["retrieve_ms"]["p95"])]),
+            f"== Warm ask latency, {len(self.questions)} questions (ms), before ({TORCH}) / after ({i['embedder']}) ==",
+            _table([("stage", "p50 before", "p95 before", "p50 after", "p95 after"),
+                    ("ask (total)", res["warm_before"]["ask_ms"]["p50"], res["warm_before"]["ask_ms"]["p95"], w["ask_ms"]["p50"], w["ask_ms"]["p95"])]
+                   + [(s.removesuffix("_ms"), res["warm_before"]["stages_ms"].get(s, {}).get("p50", ""),
+                       res["warm_before"]["stages_ms"].get(s, {}).get("p95", ""), v["p50"], v["p95"]) for s, v in w["stages_ms"].items()]
+                   + [(f"retrieve(k={RETRIEVE_K}) alone", res["warm_before"]["retrieve_ms"]["p50"], res["warm_before"]["retrieve_ms"]["p95"],
+                       w["retrieve_ms"]["p50"], w["retrieve_ms"]["p95"])]),
             "",
-            "== Cold start: `python ui.py` in a new process, then one question (seconds) ==",
+            f"== Cold start: `python ui.py` ({i['embedder']}) in a new process, then one question (seconds) ==",
             _table([("", "before: model loads on the question", "after: warm start"),
                     ("port open (serving)", c["before"]["serving_s"], c["after"]["serving_s"]),
                     ("first question answered in", c["before"]["first_answer_s"], c["after"]["first_answer_s"]),
                     ("interpreter start to the answer", c["before"]["wall_s"], c["after"]["wall_s"]),
                     ("peak RSS MB", c["before"]["peak_rss_mb"], c["after"]["peak_rss_mb"])]),
             "",
+            "== Cold start: the API server (uvicorn api.asgi:create), process start → first answer ==",
+            _table([("", *api)]
+                   + [("ready (/api/health 200) s", *(r["ready_s"] for r in api.values())),
+                      ("first answer returned s", *(r["wall_s"] for r in api.values())),
+                      ("that first answer ms", *(r["first_answer_ms"] for r in api.values())),
+                      ("the next answer ms", *(r["second_answer_ms"] for r in api.values())),
+                      ("torch loaded", *(r["torch_loaded"] for r in api.values())),
+                      ("peak RSS MB", *(r["peak_rss_mb"] for r in api.values()))]),
+            "",
+        ]
+        if res.get("throughput"):
+            lines += [f"== Throughput: chroma run + N uvicorn workers ({i['embedder']}), {LOAD_CLIENTS} clients, {self.load_s:.0f} s each ==",
+                      _table([("workers", "answers/s", "p50 ms", "p95 ms", "max ms", "errors", "CPUs busy")]
+                             + [(r["workers"], r["answers_per_s"], r["p50_ms"], r["p95_ms"], r["max_ms"], r["errors"], f"{r['cpu_busy']:.0%}")
+                                for r in res["throughput"]]),
+                      ""]
+        lines += [
             f"peak RSS: {res['peak_rss_mb']['cold_start_process']} MB (a new server process answering one question), "
             f"{res['peak_rss_mb']['bench_process']} MB (this bench process, after the largest scale store)",
             "",
@@ -435,6 +672,90 @@ class Bench:
                   f"bench wall time: {res['wall_s']} s on {res['cpus']} CPU(s)"]
         return "\n".join(lines)
 
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _desk_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """This process's environment without its DESK_* variables, plus the server's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
+    env.update(DESK_EMBEDDER=settings.embedder, DESK_ONNX_CACHE=str(settings.onnx_cache_dir), DESK_WARM_START="true",
+               DESK_FEEDBACK_FILE=str(settings.store.parent / "bench-feedback.jsonl"), **extra)
+    return env
+
+
+class _Process:
+    """A child process for the length of a `with`, its output kept for the error message."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str]):
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.pid = self.proc.pid
+
+    def __enter__(self) -> _Process:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    def poll(self):
+        return self.proc.poll()
+
+    def tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read()[-2000:].decode(errors="replace")
+
+
+def _wait_ready(url: str, proc: _Process, started: float, what: str, in_a_row: int = 1) -> None:
+    import httpx
+
+    good = 0
+    while good < in_a_row:
+        try:
+            good = good + 1 if httpx.get(url, timeout=5).status_code == 200 else 0
+        except httpx.TransportError:
+            good = 0
+        if proc.poll() is not None or _now() - started > 300:
+            raise RuntimeError(f"{what} did not become ready: {proc.tail()}")
+        if good < in_a_row:
+            time.sleep(0.05)
+
+
+def _wait_healthy(base: str, proc: _Process, started: float, in_a_row: int = 1) -> None:
+    _wait_ready(base + "/api/health", proc, started, "the API server", in_a_row)
+
+
+def _torch_loaded(pid: int) -> bool | None:
+    """Whether libtorch was ever mapped into a process (Linux /proc); None where unknown."""
+    try:
+        return "libtorch" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return None
+
+
+def _cpu_times() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    try:
+        fields = [float(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)
+    return sum(fields) - idle, sum(fields)
+
+
+def _cpu_busy(before: tuple[float, float], after: tuple[float, float]) -> float:
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else float("nan")
 
 def _process_peak_rss_mb(pid: int) -> float:
     """Peak resident memory of another process (Linux /proc), in MB; NaN where unavailable."""

@@ -1,8 +1,10 @@
 """Embedding backends behind one small protocol, registered in one place.
 
 A backend is a LangChain `Embeddings` (so langchain-chroma can use it directly) that also says
-its name, so the store can refuse to mix vectors of two models. Adding a backend touches only
-this file: write the class and register it in `_BACKENDS`."""
+its name, so the store can refuse to mix vectors of two models. A backend is a class (here, or in
+its own module when it brings its own runtime: `onnx_embedder`) registered in `_BACKENDS`, and
+a name in `Settings.embedder`. Backends share the pooling below (`mean_pool`, `late_chunk`), so
+the same token vectors give the same passage and sentence vectors whatever computed them."""
 
 from __future__ import annotations
 
@@ -106,14 +108,31 @@ class SentenceTransformerEmbedder(Embeddings):
             mask = features["attention_mask"].numpy().astype(bool)
             for row, i in enumerate(batch):
                 passages[i] = output["sentence_embedding"][row].numpy()
-                vectors = []
-                for start, end in spans[i]:
-                    inside = mask[row] & (offsets[row, :, 0] >= start) & (offsets[row, :, 1] <= end) & (offsets[row, :, 1] > offsets[row, :, 0])
-                    vector = tokens[row][inside].mean(axis=0) if inside.any() else passages[i]
-                    vectors.append(vector / (np.linalg.norm(vector) or 1.0))
-                if vectors:
-                    sentences[i] = np.asarray(vectors, dtype=np.float32)
+                if spans[i]:
+                    sentences[i] = late_chunk(tokens[row], mask[row], offsets[row], spans[i], passages[i])
         return passages, sentences
+
+
+def mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """L2-normalised mean of each row's token vectors under its attention mask: what the
+    sentence-transformers Pooling(mean) + Normalize modules of MiniLM compute, for a backend that
+    gets token vectors only. tokens (batch, seq, dim), mask (batch, seq)."""
+    weights = mask.astype(np.float32)[..., None]
+    vectors = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    return (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def late_chunk(tokens: np.ndarray, mask: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]], passage: np.ndarray) -> np.ndarray:
+    """One normalised vector per character span of one passage: the mean of the passage's
+    contextual token vectors inside it ("late chunking"). tokens (seq, dim), mask (seq,),
+    offsets (seq, 2) character offsets per token; a span with no token inside it (past the
+    model's window) gets the passage vector."""
+    vectors = []
+    for start, end in spans:
+        inside = mask & (offsets[:, 0] >= start) & (offsets[:, 1] <= end) & (offsets[:, 1] > offsets[:, 0])
+        vector = tokens[inside].mean(axis=0) if inside.any() else passage
+        vectors.append(vector / (np.linalg.norm(vector) or 1.0))
+    return np.asarray(vectors, dtype=np.float32)
 
 
 def _resolve_model_path(model: str) -> str:
@@ -130,14 +149,31 @@ def _resolve_model_path(model: str) -> str:
     )
 
 
-_BACKENDS = {"sentence-transformers": SentenceTransformerEmbedder}
+def _onnx(variant: str):
+    def make(model: str, batch_size: int, threads: int, cache_dir: Path) -> Embeddings:
+        # Imported here: the sentence-transformers path never pays for onnxruntime, nor the
+        # ONNX path for anything of torch's.
+        from ingest.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(model, threads=threads, variant=variant, cache_dir=cache_dir)  # one text per call: no batches
+
+    return make
+
+
+def _sentence_transformers(model: str, batch_size: int, threads: int, cache_dir: Path) -> Embeddings:
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads)
+
+
+_BACKENDS = {"sentence-transformers": _sentence_transformers, "onnx-fp32": _onnx("fp32"), "onnx-int8": _onnx("int8")}
 
 
 @lru_cache(maxsize=4)
-def _cached(backend: str, model: str, batch_size: int, threads: int) -> Embeddings:
-    return _BACKENDS[backend](model, batch_size=batch_size, threads=threads)
+def _cached(backend: str, model: str, batch_size: int, threads: int, cache_dir: Path) -> Embeddings:
+    return _BACKENDS[backend](model, batch_size=batch_size, threads=threads, cache_dir=cache_dir)
 
 
-def get_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """One loaded model per process and configuration: loading costs seconds."""
-    return _cached(settings.embedder, settings.embedding_model, settings.embedding_batch_size, settings.torch_threads)
+def get_embedder(settings: Settings) -> Embedder:
+    """One loaded model per process and configuration: loading costs seconds. ONNX backends keep
+    their exported graphs in the store folder (`onnx_cache_dir`)."""
+    return _cached(settings.embedder, settings.embedding_model, settings.embedding_batch_size, settings.torch_threads,
+                   settings.onnx_cache_dir)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -90,10 +92,15 @@ class Ingestor:
         self.texts = SourceTexts(self.index_dir)
         # One writer at a time per store folder (API uploads and a CLI ingest may overlap).
         self.lock = FileLock(str(self.index_dir / "ingest.lock"))
+        # The committing thread and the preparing one both read and write the manifest and the
+        # set of stored ids; each holds this while it does (never while embedding or splitting).
+        self._books = threading.Lock()
+        self._split_now: dict[str, tuple[SourceDocument, list[Chunk]]] = {}  # this run's splits, for the timeline
 
     def run(self, paths: Sequence[Path], prune: bool = True, progress: bool = False) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary(store=self.settings.chroma_url or str(self.settings.store))
+        self._split_now = {}
         with self.lock:
             sweep_partial_writes(self.index_dir)
             manifest = Manifest.load(self.index_dir)
@@ -103,14 +110,24 @@ class Ingestor:
             bar = tqdm(files, desc="files", unit="file", disable=not progress, leave=False)
             embedding = tqdm(desc="embedding", unit="chunk", disable=not progress, leave=False)
             pending: list[_Prepared] = []
-            for path in bar:
-                bar.set_postfix_str(path.name[-40:])
-                prepared = self._prepare(path, manifest, in_store, seen, summary)
-                if prepared:
-                    pending.append(prepared)
-                if sum(len(p.chunks) for p in pending) >= self.settings.embedding_batch_size * 4:
-                    self._commit(pending, manifest, in_store, summary, embedding)
-                    pending = []
+            # A pipeline of two: a worker thread embeds and stores one batch of files while this
+            # one reads and splits the next (the model's forward pass releases the GIL, so on two
+            # cores splitting costs no wall time). One commit at a time, in file order: a killed
+            # run leaves the same manifest as a sequential one would.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-commit") as committer:
+                inflight: Future | None = None
+                for path in bar:
+                    bar.set_postfix_str(path.name[-40:])
+                    prepared = self._prepare(path, manifest, in_store, seen, summary)
+                    if prepared:
+                        pending.append(prepared)
+                    if sum(len(p.chunks) for p in pending) >= self.settings.embedding_batch_size * 4:
+                        if inflight is not None:
+                            inflight.result()
+                        inflight = committer.submit(self._commit, pending, manifest, in_store, summary, embedding)
+                        pending = []
+                if inflight is not None:
+                    inflight.result()
             if pending:
                 self._commit(pending, manifest, in_store, summary, embedding)
             embedding.close()
@@ -170,14 +187,15 @@ class Ingestor:
             summary.failed.append(FileFailure(key, f"cannot read file ({exc.strerror})"))
             return None
         digest = hashlib.sha256(data).hexdigest()
-        previous = manifest.by_path(key)
-        current = (
-            previous
-            and previous.sha256 == digest
-            and previous.recipe == recipe(self.settings)
-            and set(previous.chunk_ids) <= in_store
-            and self.texts.exists(previous.source_id)
-        )
+        with self._books:
+            previous = manifest.by_path(key)
+            current = (
+                previous
+                and previous.sha256 == digest
+                and previous.recipe == recipe(self.settings)
+                and set(previous.chunk_ids) <= in_store
+                and self.texts.exists(previous.source_id)
+            )
         if current:
             seen[previous.source_id] = key
             summary.unchanged += 1
@@ -190,26 +208,33 @@ class Ingestor:
             summary.failed.append(FileFailure(key, exc.reason))
             return None
         source_id = document.meta.id
-        other = seen.get(source_id) or (manifest.entries[source_id].path if source_id in manifest.entries else None)
-        if other and other != key and (source_id in seen or Path(other).exists()):
-            summary.failed.append(FileFailure(key, f"source id {source_id!r} is already used by {other}; give this file another id"))
-            return None
-        seen[source_id] = key
-        if previous and previous.source_id != source_id:  # the file's id changed: drop the old source
-            self._drop(manifest, previous.source_id, summary)
+        with self._books:
+            other = seen.get(source_id) or (manifest.entries[source_id].path if source_id in manifest.entries else None)
+            if other and other != key and (source_id in seen or Path(other).exists()):
+                summary.failed.append(FileFailure(key, f"source id {source_id!r} is already used by {other}; give this file another id"))
+                return None
+            seen[source_id] = key
+            if previous and previous.source_id != source_id:  # the file's id changed: drop the old source
+                self._drop(manifest, previous.source_id, summary)
+            old = manifest.entries.get(source_id)
         chunks = split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars)
-        return _Prepared(key, digest, document, chunks, manifest.entries.get(source_id))
+        return _Prepared(key, digest, document, chunks, old)
 
     def _commit(self, batch: list[_Prepared], manifest: Manifest, in_store: set[str], summary: IngestSummary, bar) -> None:
         """Embed the new passages of several files in full batches (per-file batches of a few
         passages left the model a third idle), then record each file; the manifest is written
         only once its files' chunks are stored, so a killed run resumes from there."""
-        new_chunks = [c for item in batch for c in item.chunks if c.id not in in_store]
+        with self._books:
+            new_chunks = [c for item in batch for c in item.chunks if c.id not in in_store]
         size = self.settings.embedding_batch_size * 4
         for i in range(0, len(new_chunks), size):
             part = new_chunks[i : i + size]
             self.store.add(part)
             bar.update(len(part))
+        with self._books:
+            self._record(batch, manifest, in_store, summary)
+
+    def _record(self, batch: list[_Prepared], manifest: Manifest, in_store: set[str], summary: IngestSummary) -> None:
         for item in batch:
             ids = {c.id for c in item.chunks}
             self.store.update_metadata([c for c in item.chunks if c.id in in_store])
@@ -230,6 +255,7 @@ class Ingestor:
                 title=item.document.meta.title,
                 recipe=recipe(self.settings),
             )
+            self._split_now[source_id] = (item.document, item.chunks)
             summary.source_ids.append(source_id)
             summary.chunks_embedded += embedded
             summary.chunks_removed += len(stale)
@@ -272,6 +298,8 @@ class Ingestor:
         wanted = {sid: f"{e.sha256} {e.recipe}" for sid, e in manifest.entries.items()}
 
         def read(source_id: str):
+            if source_id in self._split_now:  # split moments ago in this run: don't split it again
+                return self._split_now[source_id]
             document = self.texts.load(source_id)
             return document, split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars)
 

@@ -7,10 +7,19 @@ small store in tmp_path."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from desk.settings import Settings
 from tests.paths import CORPUS_DIR
+
+
+# The ONNX embedder exports its graph once per cache folder (seconds, with torch): every test's
+# fresh store shares one folder instead of exporting again; subprocesses inherit it.
+os.environ.setdefault("DESK_ONNX_CACHE", str(Path(tempfile.gettempdir()) / "desk-test-onnx-cache"))
 
 
 def corpus_documents() -> list:
@@ -34,7 +43,8 @@ def corpus_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real model, loaded once per process (get_embedder caches it) and shared by every test."""
+    """The real model with the default backend, loaded once per process (get_embedder caches it)
+    and shared by every test."""
     from pathlib import Path
 
     from ingest.embedders import get_embedder

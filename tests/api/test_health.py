@@ -5,6 +5,7 @@ empty, each with its reasons; /metrics carries the same state. Stand-in desks: n
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,26 @@ def test_degraded_without_a_store(tmp_path: Path):
     body = assert_problem(client.get("/api/health"), 503, "degraded", "python -m ingest")
     assert body["store_reachable"] is False
     assert "desk_store_reachable 0.0" in client.get("/metrics").text
+
+
+class WarmingDesk(StubDesk):
+    """The model is loaded, but the start-up warm-up (one whole answer) has not finished."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.release = threading.Event()
+
+    def warm(self) -> None:
+        self.release.wait(30)
+
+
+def test_starting_until_the_warm_up_answer_is_done(settings):
+    """A load balancer sends traffic on "ok": before the warm-up's answer is done, the first
+    question would still pay for what it loads."""
+    desk = WarmingDesk(settings)
+    with TestClient(create_app(settings, desk=desk), raise_server_exceptions=False) as client:  # runs the lifespan
+        response = client.get("/api/health")
+        assert response.status_code == 503 and response.json()["state"] == "starting"
+        desk.release.set()
+        desk._warming.join(5)
+        assert client.get("/api/health").status_code == 200

@@ -29,9 +29,24 @@ def test_bench_small(tmp_path):
                  "028-err-news-estonia-votes-to-leave.md"):
         shutil.copy(CORPUS_DIR / name, corpus / name)
     out = io.StringIO()
-    bench = Bench(scale=[300], questions=FIXTURE, report=tmp_path / "report", keep=tmp_path / "stores", corpus=corpus, out=out)
+    bench = Bench(scale=[300], questions=FIXTURE, report=tmp_path / "report", keep=tmp_path / "stores", corpus=corpus, out=out,
+                  quality_questions=[FIXTURE], embedders=("onnx-int8",), workers=(1,), load_s=3)
     assert bench.run() == 0
     data = json.loads((tmp_path / "report" / "bench.json").read_text())
+    # Both embedders measured on the same corpus and questions, and the guard's verdict recorded.
+    torch, onnx = data["embedders"]["sentence-transformers"], data["embedders"]["onnx-int8"]
+    assert torch["ingest"]["chunks"] == onnx["ingest"]["chunks"] > 0
+    assert 0 <= onnx["quality"]["hit@5"] <= 1 and 0 <= onnx["quality"]["key_fact_accuracy"] <= 1
+    assert onnx["cosine_to_torch"]["passages"] > 0.97 and onnx["cosine_to_torch"]["queries"] > 0.97
+    assert data["chosen_embedder"] in ("sentence-transformers", "onnx-int8")
+    assert onnx["query_embed_ms"]["p50"] < torch["query_embed_ms"]["p50"]
+    # The API server's cold start: ready, then answers; the ONNX one never loads torch.
+    api = data["api_cold_start"]
+    assert all(r["wall_s"] >= r["ready_s"] > 0 for r in api.values())
+    if data["chosen_embedder"] == "onnx-int8":
+        assert api["onnx-int8"]["torch_loaded"] is False and api["sentence-transformers"]["torch_loaded"] is True
+    [load] = data["throughput"]
+    assert load["workers"] == 1 and load["ok"] > 0 and load["errors"] == 0
     assert data["ingest"]["chunks"] > 0 and data["ingest"]["encode_chunks_per_s"] > 0
     assert 0 < data["ingest"]["timeline_share_of_ingest"] <= 0.2  # the tracker's budget: at most 20% of a fresh ingest
     assert data["warm"]["ask_ms"]["p95"] >= data["warm"]["ask_ms"]["p50"] > 0
