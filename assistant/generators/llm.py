@@ -26,7 +26,7 @@ from assistant.answering.decompose import is_list
 from assistant.answering.features import clean, countries_in
 from assistant.evidence import ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput
-from assistant.verify import Facts, Verifier, facts, missing
+from assistant.verify import Facts, Verifier, facts, missing, stem
 from desk.settings import Settings
 from ingest.keyword_index import fold
 
@@ -54,6 +54,8 @@ _CUT = re.compile(
 )
 _ENDED = re.compile(r"[.!?…][\"”’)]*(?:\s*\[\d+\])*\s*$")
 _MARKERS_ONLY = re.compile(r"^(?:\s*\[\d*\]?)+\s*$")
+# A source header a model copied from a prompt line: "(Lrytas.lt (English), 2025-05-08) …".
+_HEADER = re.compile(r"^\((?:[^()]|\([^()]*\))*,\s*(?:\d{4}-\d{2}-\d{2}|undated)\)\s*")
 _NUMBER_ONLY = re.compile(r"^\d{1,3}[.)]$")
 _LIST_LEAD = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 # Declines in the corpus languages, besides the exact ABSTAIN_MESSAGES.
@@ -89,15 +91,16 @@ class LLMGenerator:
 
     def messages(self, data: GenerationInput, evidence: list[ScoredSentence]) -> list[BaseMessage]:
         system = SYSTEM_PROMPT.format(max_sentences=self.settings.max_answer_sentences)
-        lines = []
-        for n, sentence in enumerate(evidence, start=1):
-            meta = sentence.candidate.chunk.source
-            lines.append(f"[{n}] ({meta.publisher}, {meta.date or 'undated'}) {clean(sentence.text)}")
+        # The sentences alone: a source header costs prefill time and small models copy it
+        # into the answer.
+        lines = [f"[{n}] {clean(sentence.text)}" for n, sentence in enumerate(evidence, start=1)]
         analysis = data.analysis
         wants = [f"Asked for: {_ASKED.get(analysis.answer_type, 'a short answer')}"]
-        subject = list(dict.fromkeys(analysis.countries + analysis.names))
+        subject: dict[str, str] = {}
+        for name in analysis.countries + analysis.names:
+            subject.setdefault(stem(name), name)  # "Lithuania" and "Lithuania's" are one subject
         if subject:
-            wants.append("about " + ", ".join(subject[:4]))
+            wants.append("about " + ", ".join(list(subject.values())[:4]))
         if is_list(analysis):
             items = list(analysis.countries) or sorted({c for s in evidence for c in countries_in(s.text)})
             if items:
@@ -298,6 +301,7 @@ def parse(raw: str) -> tuple[str, list[int]]:
     """A sentence's text without markers or list bullets, and the evidence numbers it cites."""
     cited = [int(n) for n in _CITATION.findall(raw)]
     text = _LIST_LEAD.sub("", _CITATION.sub("", raw)).replace("**", "").strip()
+    text = _HEADER.sub("", text)
     text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text))
     return text, cited
 

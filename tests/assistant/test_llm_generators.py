@@ -66,8 +66,9 @@ def test_streamed_sentences_are_complete_whatever_the_piece_boundaries():
         assert list(sentences(iter(pieces))) == [("Eesti lahkus 4. juunil [1].", False), ("Läti samuti [2]. [3]", True)]
 
 
-def test_parse_drops_markers_and_list_bullets():
+def test_parse_drops_markers_list_bullets_and_copied_source_headers():
     assert parse("2. **Latvia** left on 27 June 2025 [2][4].") == ("Latvia left on 27 June 2025.", [2, 4])
+    assert parse("[1] (Lrytas.lt (English), 2025-05-08) In the Seimas vote, 107 members voted for it.") == ("In the Seimas vote, 107 members voted for it.", [1])
 
 
 # -- the desk with an LLM backend ----------------------------------------------------------------
