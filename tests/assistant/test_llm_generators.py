@@ -6,6 +6,7 @@ small models gave (tests/fixtures/transcripts/)."""
 
 import re
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -262,3 +263,55 @@ def test_api_answers_200_with_the_fallback_when_the_endpoint_is_down(corpus_sett
         response = client.post("/api/ask", json={"question": QUESTION})
     assert response.status_code == 200
     assert response.json()["answer"].endswith(DIRECT) and "107" in response.json()["answer"]
+
+
+# -- replies real small models gave, replayed over the wire (tests/fixtures/transcripts/) --------
+
+TRANSCRIPTS = Path(__file__).parents[1] / "fixtures" / "transcripts"
+
+
+def replay(assistant: Assistant, fake: FakeLLMServer, name: str):
+    """What the desk serves when the endpoint streams the recorded reply to the recorded question."""
+    transcript = Transcript.load(TRANSCRIPTS / f"{name}.json")
+    before = len(fake.requests)
+    fake.push(transcript)
+    text, answer = served(assistant.stream(transcript.meta["question"]))
+    fake.replies.clear()
+    assert answer.answer and text == answer.answer, "never an empty answer; the stream shows all of it"
+    return answer, len(fake.requests) - before
+
+
+@pytest.mark.slow
+def test_replayed_good_answer_with_line_start_markers_and_copied_headers(openai_assistant, fake):
+    # The 0.5B copied two evidence lines, "[1] (Lrytas.lt (English), 2025-05-08) In the Seimas vote, …",
+    # one per line: markers opening the line, a source header inside the sentence.
+    answer, calls = replay(openai_assistant, fake, "q05-seimas-vote")
+    assert calls == 1 and not answer.abstained
+    assert "107 members voted" in answer.answer and "Lrytas" not in answer.answer and DIRECT not in answer.answer
+    assert all(s.citations for s in answer.sentences)
+    assert any("107" in c.quote for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_replayed_vague_answer_gets_the_asked_for_figure(openai_assistant, fake):
+    # The reply paraphrased a minister's "clear signal" and never gave the vote.
+    answer, _ = replay(openai_assistant, fake, "q05-riigikogu-vote")
+    assert "81" in answer.answer and not answer.abstained
+    assert any("asked-for fact" in c for c in answer.changes)
+    assert any("81" in c.quote for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_replayed_fragment_reply_is_replaced_by_the_passages(openai_assistant, fake):
+    # "[1] 4 June" and nothing else, to an Estonian question about two dates.
+    answer, _ = replay(openai_assistant, fake, "q05-estonian-dates")
+    assert not answer.abstained and "13. juunil" in answer.answer
+    assert answer.answer.endswith(DIRECT_MESSAGES["et"])
+
+
+@pytest.mark.slow
+def test_replayed_reply_to_an_unanswerable_question_is_never_asked_for(openai_assistant, fake):
+    # Asked anyway, the 0.5B offered a sentence about talks on buying mines as the answer.
+    answer, calls = replay(openai_assistant, fake, "q05-unit-price")
+    assert calls == 0 and answer.abstained
+    assert "nearest" in answer.answer.lower() and answer.citations
