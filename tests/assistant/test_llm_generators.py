@@ -315,3 +315,31 @@ def test_replayed_reply_to_an_unanswerable_question_is_never_asked_for(openai_as
     answer, calls = replay(openai_assistant, fake, "q05-unit-price")
     assert calls == 0 and answer.abstained
     assert "nearest" in answer.answer.lower() and answer.citations
+
+
+@pytest.mark.slow
+def test_replayed_wrong_number_is_dropped_for_the_passages(openai_assistant, fake):
+    # Asked for the Eduskunta's margin (157 to 18), the 0.5B replied "[1] 2.5%".
+    answer, _ = replay(openai_assistant, fake, "q05-eduskunta-margin")
+    assert "2.5" not in answer.answer and "157" in answer.answer and not answer.abstained
+    assert answer.answer.endswith(DIRECT)
+    assert any("dropped unsupported sentence" in c and "2.5%" in c for c in answer.changes)
+
+
+@pytest.mark.slow
+def test_replayed_runaway_copy_of_the_evidence_is_capped(openai_assistant, fake):
+    # The 0.5B copied the evidence list line by line until max_tokens ("finish_reason": "length").
+    answer, _ = replay(openai_assistant, fake, "q05-sejm-vote")
+    assert "413" in answer.answer and not answer.abstained
+    assert len(answer.sentences) <= openai_assistant.settings.max_answer_sentences
+    assert "agreement that bans" not in answer.answer, "the unfinished last line is never shown"
+    assert all(s.citations for s in answer.sentences)
+
+
+@pytest.mark.slow
+def test_replayed_order_question_is_answered_by_the_tracker_without_the_model(openai_assistant, fake):
+    # The 0.5B answered with cabinet decisions; an order of votes is the withdrawal tracker's.
+    answer, calls = replay(openai_assistant, fake, "q05-parliaments-list")
+    assert calls == 0
+    assert [c for c in ("Latvia", "Lithuania", "Estonia", "Finland", "Poland") if c in answer.answer] == ["Latvia", "Lithuania", "Estonia", "Finland", "Poland"]
+    assert answer.answer.index("Latvia") < answer.answer.index("Lithuania") < answer.answer.index("Poland")
