@@ -161,7 +161,7 @@ class LLMGenerator:
                         changes.append("stopped a reply that kept repeating itself")
                         break
                     continue
-                if declines(text, data.analysis.language):
+                if declines(text):
                     declined = True
                     changes.append(f"ignored the model's decline “{_short(text)}”: the answer layer found the sources answer it")
                     continue
@@ -306,7 +306,8 @@ def parse(raw: str) -> tuple[str, list[int]]:
     return text, cited
 
 
-def declines(text: str, language: str) -> bool:
+def declines(text: str) -> bool:
+    """Whether a generated sentence says the sources don't answer (in any corpus language)."""
     folded = fold(text).rstrip(". ")
     if any(folded.startswith(fold(m).rstrip(". ")) for m in ABSTAIN_MESSAGES.values()):
         return True
