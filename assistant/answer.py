@@ -115,3 +115,14 @@ DISAGREE_MESSAGES = {
     "fi": "Lähteet eroavat tässä",
     "ro": "Sursele diferă aici",
 }
+# Said after an answer the LLM backend could not give (it declined, none of its sentences held up,
+# or it failed or ran out of time), so the reader knows the text is quoted, not written.
+DIRECT_MESSAGES = {
+    "en": "(Answered from the passages directly.)",
+    "lt": "(Atsakyta tiesiai iš ištraukų.)",
+    "lv": "(Atbildēts tieši no fragmentiem.)",
+    "et": "(Vastatud otse lõikudest.)",
+    "pl": "(Odpowiedź wprost z fragmentów.)",
+    "fi": "(Vastattu suoraan katkelmista.)",
+    "ro": "(Răspuns direct din pasaje.)",
+}

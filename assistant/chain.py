@@ -71,7 +71,7 @@ class Assistant:
 
         t = time.perf_counter()
         numbering: dict[tuple[str, int, int], Citation] = {}
-        sentences: list[AnswerSentence] = []
+        shown: dict[int, AnswerSentence] = {}  # id(DraftSentence) -> what was streamed for it
         draft: Draft | None = None
         # A timeline question ("in what order…") is answered from the withdrawal steps table.
         timeline = self.timeline.answer(analysis, candidates)
@@ -82,12 +82,23 @@ class Assistant:
             if isinstance(item, Draft):
                 draft = item
                 break
-            sentence = self._cite(item, numbering)
-            sentences.append(sentence)
-            yield render_sentence(sentence) if len(sentences) == 1 else " " + render_sentence(sentence)
+            shown[id(item)] = sentence = self._cite(item, numbering)
+            timings.setdefault("first_sentence_ms", _ms(started))
+            yield render_sentence(sentence) if len(shown) == 1 else " " + render_sentence(sentence)
+        assert draft is not None
+        # The Draft is the answer: a sentence it holds that was not streamed (a fallback, a
+        # decline's nearest evidence) is rendered now, so no answer is ever shorter than it.
+        sentences: list[AnswerSentence] = []
+        for item in draft.sentences:
+            if id(item) not in shown:
+                shown[id(item)] = self._cite(item, numbering)
+                timings.setdefault("first_sentence_ms", _ms(started))
+                yield render_sentence(shown[id(item)]) if len(shown) == 1 else " " + render_sentence(shown[id(item)])
+            sentences.append(shown[id(item)])
+        offset = (t - started) * 1000
+        timings.update({k: round(v + offset, 2) for k, v in draft.timings_ms.items()})
         timings["generate_ms"] = _ms(t)
         timings["total_ms"] = _ms(started)
-        assert draft is not None
         yield Answer(
             answer=" ".join(render_sentence(s) for s in sentences),
             abstained=draft.abstained,

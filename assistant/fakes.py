@@ -2,18 +2,46 @@
 the OpenAI chat-completions protocol (/v1/chat/completions, /v1/models; streaming as SSE) and
 Ollama's native one (/api/chat, /api/tags; streaming as NDJSON), answering from a queue of
 scripted replies. Shipped as library code, like pydantic-ai's TestModel, so that anyone can
-exercise the LLM backends without model weights."""
+exercise the LLM backends without model weights.
+
+A reply is a text (streamed in pieces of `piece_chars`), a function of the request's messages,
+or a `Transcript`: the exact pieces a real server streamed (recorded from llama.cpp, see
+tests/fixtures/transcripts/), replayed as they came, optionally slowed down or cut off mid-stream
+as a server that dies would."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-Reply = str | Callable[[list[dict]], str]
+
+@dataclass
+class Transcript:
+    """A streamed reply as a real server sent it."""
+
+    pieces: list[str]
+    delay_s: float = 0.0  # pause before each piece: a slow server
+    cut_after: int | None = None  # close the connection after this many pieces: a server that dies
+    meta: dict = field(default_factory=dict)  # model, question, when and how it was recorded
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+    @classmethod
+    def load(cls, path: Path | str) -> Transcript:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(pieces=data["pieces"], meta={k: v for k, v in data.items() if k != "pieces"})
+
+
+Reply = str | Transcript | Callable[[list[dict]], str]
 
 
 class FakeLLMServer:
@@ -55,14 +83,14 @@ class FakeLLMServer:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def _next_reply(self, messages: list[dict]) -> str:
+    def _next_reply(self, messages: list[dict]) -> Transcript:
         if self.replies:
             self.last = self.replies.popleft()
         reply = self.last
-        return reply(messages) if callable(reply) else reply
-
-    def _pieces(self, text: str) -> list[str]:
-        return [text[i : i + self.piece_chars] for i in range(0, len(text), self.piece_chars)] or [""]
+        if isinstance(reply, Transcript):
+            return reply
+        text = reply(messages) if callable(reply) else reply
+        return Transcript([text[i : i + self.piece_chars] for i in range(0, len(text), self.piece_chars)] or [""])
 
     def _handler(self):
         fake = self
@@ -93,7 +121,8 @@ class FakeLLMServer:
                 else:
                     self._json({"error": "not found"}, status=404)
 
-            def _openai(self, body: dict, text: str):
+            def _openai(self, body: dict, reply: Transcript):
+                text = reply.text
                 created, ident = int(time.time()), f"chatcmpl-fake{len(fake.requests)}"
                 if not body.get("stream"):
                     self._json({
@@ -103,7 +132,7 @@ class FakeLLMServer:
                     })
                     return
                 self._start_stream("text/event-stream")
-                for piece in fake._pieces(text):
+                for piece in self._replay(reply):
                     chunk = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": fake.model,
                              "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
                     self._chunk(f"data: {json.dumps(chunk)}\n\n")
@@ -113,7 +142,8 @@ class FakeLLMServer:
                 self._chunk("data: [DONE]\n\n")
                 self._end_stream()
 
-            def _ollama(self, body: dict, text: str):
+            def _ollama(self, body: dict, reply: Transcript):
+                text = reply.text
                 stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
                 done = {"model": fake.model, "created_at": stamp, "message": {"role": "assistant", "content": ""},
                         "done": True, "done_reason": "stop", "total_duration": 1, "eval_count": 1, "prompt_eval_count": 1}
@@ -121,11 +151,28 @@ class FakeLLMServer:
                     self._json({**done, "message": {"role": "assistant", "content": text}})
                     return
                 self._start_stream("application/x-ndjson")
-                for piece in fake._pieces(text):
+                for piece in self._replay(reply):
                     line = {"model": fake.model, "created_at": stamp, "message": {"role": "assistant", "content": piece}, "done": False}
                     self._chunk(json.dumps(line) + "\n")
                 self._chunk(json.dumps(done) + "\n")
                 self._end_stream()
+
+            def _replay(self, reply: Transcript):
+                for piece in reply.pieces[: reply.cut_after]:
+                    if reply.delay_s:
+                        time.sleep(reply.delay_s)
+                    yield piece
+                if reply.cut_after is not None:
+                    # Gone mid-stream: no final chunk, no [DONE], the socket just closes.
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    raise ConnectionAbortedError("the fake server stopped mid-stream")
+
+            def handle_one_request(self):
+                try:
+                    super().handle_one_request()
+                except (ConnectionAbortedError, ConnectionResetError):
+                    self.close_connection = True
 
             def _json(self, payload: dict, status: int = 200):
                 data = json.dumps(payload).encode()

@@ -1,10 +1,20 @@
-"""Verify every generated sentence against the passages it cites, before it is shown.
+"""Verify every generated sentence against the evidence sentence it cites, before it is shown.
 
-A sentence is supported by a passage when every figure, date and proper name it states occurs in
-that passage and its embedding similarity to the passage's closest sentence clears
-`verify_min_similarity`. Unsupported citations are removed; a sentence none of its citations
-supports is re-pointed to a retrieved passage that does support it, or else dropped (or marked,
-with `DESK_VERIFY_ACTION=mark`). Every change is recorded for the Answer."""
+The prompt numbers evidence *sentences* (`assistant.generators.llm`); a generated sentence is
+supported by evidence sentence [n] when
+
+- every fact it states — each number (digits or a number word, in any corpus language, compared
+  by value, so "10" never matches inside "2010"), each month, each proper name (folded, with
+  possessive and inflection endings cut: "Rada's" = "Rada", "Lithuanian" = "Lithuania") — occurs
+  in [n] or in its immediate neighbours in the same passage (not in the title, the heading or the
+  rest of the passage: a figure somewhere in a long passage is no support), and
+- its embedding is at least `verify_min_similarity` close to one of those sentences.
+
+The model's own [n] markers are hints: a citation that fails is removed, and a sentence none of
+its citations supports is re-pointed to the evidence sentence that carries all its facts (only a
+sentence that states facts is re-pointed: similarity alone would attach any vague sentence to
+anything), or dropped (or marked, with `DESK_VERIFY_ACTION=mark`). The quoted support is the
+sentence that holds the facts. Every change is recorded for the Answer."""
 
 from __future__ import annotations
 
@@ -17,14 +27,68 @@ from assistant.evidence import ScoredSentence
 from desk.settings import Settings
 from ingest.keyword_index import fold
 
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]{2,}")
+_NUMBER = re.compile(r"\d+(?:[ ,.\u00a0\u202f]\d{3})*(?:[.,]\d+)?")
+_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?")
+_NAME = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]+")
+# Number words of the corpus languages (en, lt, lv, et, pl, fi), folded, up to twenty and the
+# tens; an inflected form ("dešimties", "kymmenen") starts with one of these stems.
+_NUMBER_WORDS = {
+    "en": "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty",
+    "lt": "nulis vienas du trys keturi penki sesi septyni astuoni devyni desimt vienuolika dvylika trylika keturiolika penkiolika sesiolika septyniolika astuoniolika devyniolika dvidesimt",
+    "lv": "nulle viens divi tris cetri pieci sesi septini astoni devini desmit vienpadsmit divpadsmit trispadsmit cetrpadsmit piecpadsmit sespadsmit septinpadsmit astonpadsmit devinpadsmit divdesmit",
+    "et": "null uks kaks kolm neli viis kuus seitse kaheksa uheksa kumme uksteist kaksteist kolmteist neliteist viisteist kuusteist seitseteist kaheksateist uheksateist kakskummend",
+    "pl": "zero jeden dwa trzy cztery piec szesc siedem osiem dziewiec dziesiec jedenascie dwanascie trzynascie czternascie pietnascie szesnascie siedemnascie osiemnascie dziewietnascie dwadziescia",
+    "fi": "nolla yksi kaksi kolme nelja viisi kuusi seitseman kahdeksan yhdeksan kymmenen yksitoista kaksitoista kolmetoista neljatoista viisitoista kuusitoista seitsemantoista kahdeksantoista yhdeksantoista kaksikymmenta",
+}
+_TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+_WORD_VALUES: dict[str, int] = {w: v for words in _NUMBER_WORDS.values() for v, w in enumerate(words.split())} | _TENS
+# English words too common to be read as numbers ("one of the states", "no one").
+_NOT_NUMBERS = {"one", "zero", "du", "i", "uks", "null", "nulle", "nulis"}
+# Month stems (folded), in every corpus language: a month is a fact like a number.
+_MONTHS = [
+    "january sausio janvar jaanuar stycz tammikuu",
+    "february vasario februar veebruar lut helmikuu",
+    "march kovo mart marts marc maaliskuu",
+    "april balandzio april aprill kwie huhtikuu",
+    "may geguz maij mai maj toukokuu",
+    "june birzel junij juuni czerw kesakuu",
+    "july liepos julij juuli lip heinakuu",
+    "august rugpjuc august sierp elokuu",
+    "september rugsej septembr wrzes syyskuu",
+    "october spalio oktobr oktoober pazdz lokakuu",
+    "november lapkric novembr listop marraskuu",
+    "december gruodz decembr detsemb grud joulukuu",
+]
+_MONTH_STEMS = [(stem, n) for n, stems in enumerate(_MONTHS, start=1) for stem in stems.split()]
+# Capitalised words that are not names: sentence openers and words of the treaty's own name.
+_NOT_NAMES = {
+    "the", "this", "that", "these", "those", "a", "an", "in", "on", "at", "by", "for", "of", "to", "and", "or", "it", "its", "he", "she",
+    "they", "we", "i", "according", "under", "article", "articles", "however", "there", "sources", "source", "on", "after", "before",
+    "as", "when", "while", "with", "from", "since", "also", "both", "all", "each", "convention", "treaty", "ottawa", "mine", "ban",
+    "state", "states", "party", "parties", "president", "parliament", "government", "minister", "ministry", "prime", "foreign",
+    "defence", "defense", "un", "united", "nations", "secretary", "general",
+}
+_OPENERS = _NOT_NAMES | {
+    "but", "so", "then", "thus", "therefore", "yes", "no", "not", "only", "some", "most", "many", "during", "following", "if",
+    "despite", "although", "because", "once", "until", "you", "his", "her", "their", "our", "what", "which", "who", "how", "why",
+    "here", "now", "today", "finally", "first", "second", "later", "earlier", "meanwhile", "instead", "overall", "together",
+}
+_NAME_STEM = 5  # "Lithuania" / "Lithuanian" / "Lithuania's"; "Seimas" / "Seimo" share "seim"
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget)\b[^.]{0,60}\b(question|instructions?|prompt|above|previous|rules)\b"
     r"|\b(reply|answer|respond|say|state)\s+(only\s+)?(that|with)\b|^\s*(assistant|system|user)\s*:",
     re.I,
 )
-_COMMON = {"the", "this", "that", "these", "according", "under", "article", "however", "there", "sources"}
+
+
+@dataclass(frozen=True)
+class Facts:
+    numbers: frozenset[float]
+    months: frozenset[int]
+    names: frozenset[str]  # folded stems
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers or self.months or self.names)
 
 
 @dataclass
@@ -35,11 +99,66 @@ class Verdict:
     changes: list[str] = field(default_factory=list)
 
 
-def claims(sentence: str) -> set[str]:
-    """The checkable facts of a sentence: its figures and its proper names (folded)."""
-    figures = {f.strip(".,") for f in _FIGURE.findall(sentence)}
-    names = {fold(n) for n in _NAME.findall(sentence) if fold(n) not in _COMMON}
-    return figures | names
+def numbers(text: str) -> set[float]:
+    """Values of the digit groups ("1,000" = 1000, "03" = 3, "4." = 4) and number words."""
+    values: set[float] = set()
+    for raw in _NUMBER.findall(text):
+        token = re.sub(r"[\u00a0\u202f ]", "", raw)
+        if re.fullmatch(r"\d{1,3}([,.]\d{3})+", token):
+            token = re.sub(r"[,.]", "", token)
+        try:
+            values.add(float(token.replace(",", ".")))
+        except ValueError:
+            continue
+    for word in _words(text):
+        if word in _NOT_NUMBERS:
+            continue
+        value = _WORD_VALUES.get(word)
+        if value is None and len(word) >= 5:
+            value = next((v for w, v in _WORD_VALUES.items() if len(w) >= 5 and word.startswith(w)), None)
+        if value is not None:
+            values.add(float(value))
+    return values
+
+
+def months(text: str) -> set[int]:
+    return {n for word in _words(text) for stem, n in _MONTH_STEMS if word.startswith(stem) and (len(stem) >= 4 or word == stem)}
+
+
+def stem(word: str) -> str:
+    word = re.sub(r"['’]s?$", "", fold(word))
+    return word[:_NAME_STEM]
+
+
+def facts(sentence: str) -> Facts:
+    """The checkable facts of a sentence: numbers, months and proper names (capitalised words
+    that don't open it)."""
+    found = []
+    for match in _NAME.finditer(sentence):
+        # An opener is capitalised whatever it is, so it counts only when it is not one of the
+        # usual opening words ("Sweden decided …" claims Sweden; "Members voted …" is checked too).
+        before = sentence[: match.start()].rstrip()
+        if (not before or before[-1] in ".!?:\"“(") and fold(match.group(0)) in _OPENERS:
+            continue
+        for part in re.split(r"[-–]", match.group(0)):
+            folded = re.sub(r"['’]s?$", "", fold(part))
+            if folded and folded not in _NOT_NAMES and not months(part) and not numbers(part):
+                found.append(stem(part))
+    return Facts(frozenset(numbers(sentence)), frozenset(months(sentence)), frozenset(found))
+
+
+def missing(claimed: Facts, text: str) -> Facts:
+    """The facts of `claimed` that `text` does not state."""
+    present = {stem(w) for w in _words(text)}
+    return Facts(
+        frozenset(claimed.numbers - numbers(text)),
+        frozenset(claimed.months - months(text)),
+        frozenset(n for n in claimed.names if n not in present),
+    )
+
+
+def _words(text: str) -> list[str]:
+    return [re.sub(r"['’]s?$", "", w) for w in _WORD.findall(fold(text))]
 
 
 class Verifier:
@@ -47,56 +166,85 @@ class Verifier:
         self.settings = settings
         self.embedder = embedder
 
-    def verify(self, text: str, cited: list[int], passages: list) -> Verdict:
-        """`passages` are the prompt's numbered candidates (1-based numbering in `cited`)."""
+    def verify(self, text: str, cited: list[int], evidence: list[ScoredSentence]) -> Verdict:
+        """`evidence` is the prompt's numbered evidence (1-based numbering in `cited`)."""
         vector = self.embedder.encode([text])[0]
-        facts = claims(text)
+        claimed = facts(text)
         changes: list[str] = []
         support: list[ScoredSentence] = []
-        for n in cited:
-            if not 1 <= n <= len(passages):
-                changes.append(f"removed citation [{n}]: no such passage")
+        for n in dict.fromkeys(cited):
+            if not 1 <= n <= len(evidence):
+                changes.append(f"removed citation [{n}]: no such evidence")
                 continue
-            evidence = self._support(passages[n - 1], facts, vector)
-            if evidence is None:
-                changes.append(f"removed citation [{n}]: the passage does not support “{_short(text)}”")
+            held = self.support(evidence[n - 1], claimed, vector)
+            if held is None:
+                changes.append(f"removed citation [{n}]: it does not state “{_short(text)}”")
             else:
-                support.append(evidence)
+                support += [s for s in held if all(s is not t for t in support)]
         if support:
             return Verdict(text, support, True, changes)
-        for n, candidate in enumerate(passages, start=1):
-            if n in cited:
-                continue
-            evidence = self._support(candidate, facts, vector)
-            if evidence is not None:
-                changes.append(f"re-pointed “{_short(text)}” to passage [{n}]")
-                return Verdict(text, [evidence], True, changes)
+        if claimed:
+            best = None
+            for n, sentence in enumerate(evidence, start=1):
+                if n in cited:
+                    continue
+                held = self.support(sentence, claimed, vector)
+                if held is not None:
+                    similarity = max(self._similarity(s, vector) for s in held)
+                    if best is None or similarity > best[0]:
+                        best = (similarity, n, held)
+            if best is not None:
+                changes.append(f"re-pointed “{_short(text)}” to evidence [{best[1]}]")
+                return Verdict(text, best[2], True, changes)
         if self.settings.verify_action == "mark":
             changes.append(f"marked unsupported sentence “{_short(text)}”")
             return Verdict(f"[unverified] {text}", [], True, changes)
         changes.append(f"dropped unsupported sentence “{_short(text)}”")
         return Verdict(text, [], False, changes)
 
-    def _support(self, candidate, facts: set[str], vector: np.ndarray) -> ScoredSentence | None:
-        chunk = candidate.chunk
-        passage = fold(f"{chunk.source.title} {chunk.heading} {chunk.text}")
-        for fact in facts:
-            if fold(fact) not in passage:
-                return None
-        if not candidate.sentences:
-            return None
-        vectors = candidate.sentence_vectors
-        if vectors is None or not len(vectors):
-            return None
-        similarities = vectors @ vector
-        for i in np.argsort(-similarities):
-            if float(similarities[i]) < self.settings.verify_min_similarity or i >= len(candidate.sentences):
-                return None
-            # A sentence that instructs the reader is a document trying to steer the model,
-            # never evidence for what the model then says.
-            if not _INSTRUCTION.search(candidate.sentences[i].text):
-                return candidate.sentences[i]
-        return None
+    def supported(self, text: str, evidence: ScoredSentence) -> bool:
+        """Whether `evidence` (with its neighbours) supports `text`."""
+        held, similarity = self.check(evidence, facts(text), self.embedder.encode([text])[0])
+        return held is not None and similarity >= self.settings.verify_min_similarity
+
+    def support(self, evidence: ScoredSentence, claimed: Facts, vector: np.ndarray) -> list[ScoredSentence] | None:
+        """The sentences among `evidence` and its immediate neighbours that hold `claimed`, when
+        together they hold all of it and one is close enough in meaning; else None."""
+        held, similarity = self.check(evidence, claimed, vector)
+        return held if held is not None and similarity >= self.settings.verify_min_similarity else None
+
+    def check(self, evidence: ScoredSentence, claimed: Facts, vector: np.ndarray) -> tuple[list[ScoredSentence] | None, float]:
+        """The two tests apart (the verifier eval sets the similarity threshold from them): the
+        sentences of the window that hold the facts (None when the window lacks one), and the
+        best similarity in the window."""
+        window = [s for s in _neighbours(evidence) if not _INSTRUCTION.search(s.text)]
+        if all(s is not evidence for s in window):
+            return None, 0.0  # a sentence that instructs the reader is never evidence
+        similarity = max(self._similarity(s, vector) for s in window)
+        if missing(claimed, " ".join(s.text for s in window)):
+            return None, similarity
+        if not missing(claimed, evidence.text):
+            return [evidence], similarity
+        # The facts sit partly in a neighbour: quote the sentences that hold them.
+        return [s for s in window if _holds_some(claimed, s.text)], similarity
+
+    @staticmethod
+    def _similarity(sentence: ScoredSentence, vector: np.ndarray) -> float:
+        own = sentence.vector
+        return float(own @ vector) if own is not None else 0.0
+
+
+def _holds_some(claimed: Facts, text: str) -> bool:
+    gone = missing(claimed, text)
+    return len(gone.numbers) + len(gone.months) + len(gone.names) < len(claimed.numbers) + len(claimed.months) + len(claimed.names)
+
+
+def _neighbours(evidence: ScoredSentence) -> list[ScoredSentence]:
+    """The sentence and the ones just before and after it in its passage."""
+    siblings = getattr(evidence.candidate, "sentences", None) or [evidence]
+    by_index = {s.index: s for s in siblings}
+    window = [by_index.get(evidence.index - 1), evidence, by_index.get(evidence.index + 1)]
+    return [s for s in window if s is not None]
 
 
 def _short(text: str, limit: int = 80) -> str:

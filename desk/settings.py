@@ -69,9 +69,21 @@ class Settings(BaseSettings):
     llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint (llama.cpp, vLLM, Ollama /v1, hosted)")
     llm_model: str = "default"
     llm_api_key: SecretStr = SecretStr("not-needed")
-    llm_timeout_s: float = 120.0
+    llm_timeout_s: float = Field(120.0, gt=0, description="Longest wait for one read from the LLM endpoint (capped by llm_budget_s)")
+    llm_budget_s: float = Field(
+        25.0, gt=0, description="Longest an LLM answer may take in all; the stream then ends cleanly with what is verified so far"
+    )
+    llm_max_tokens: int = Field(256, ge=16, description="Most tokens the LLM may generate for one answer")
+    llm_evidence_sentences: int = Field(8, ge=1, description="Evidence sentences the LLM prompt carries (the answer layer's choice first)")
+    llm_evidence_chars: int = Field(
+        2400, ge=200, description="Most characters of evidence in the LLM prompt (~600 tokens: prefill dominates latency on a CPU)"
+    )
     ollama_url: str = "http://127.0.0.1:11434"
-    verify_min_similarity: float = Field(0.45, description="Least embedding similarity between a generated sentence and its cited passages")
+    verify_min_similarity: float = Field(
+        0.35,
+        description="Least embedding similarity between a generated sentence and its cited evidence sentence (or a neighbour); "
+        "chosen by grouped CV in `python -m evals verifier`",
+    )
     verify_action: Literal["drop", "mark"] = Field("drop", description="What happens to a generated sentence no passage supports")
 
     # Serving -----------------------------------------------------------------------------

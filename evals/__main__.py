@@ -1,7 +1,8 @@
 """python -m evals run [--questions FILE…] [--report DIR] [--store DIR] [--compare]
 python -m evals train [--questions FILE…] [--out FILE]
 python -m evals cv [--questions FILE…] [--report DIR]
-python -m evals bench [--quick] [--report DIR]"""
+python -m evals bench [--quick] [--report DIR]
+python -m evals verifier [--questions FILE…]"""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--compare", action="store_true",
                      help="run the ablations (dense, keyword, hybrid, hybrid+rerank; an LLM backend when configured) side by side")
     run.add_argument("--judge", choices=["auto", "heuristic", "llm"], default="auto",
-                     help="citation support judge (auto: an LLM when DESK_GENERATOR is openai/ollama, else the heuristic)")
+                     help="citation support judge (auto: the heuristic; llm: the configured endpoint's model, never chosen by auto)")
     run.add_argument("--judge-threshold", type=float, default=None, help="embedding similarity the heuristic judge requires")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -39,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     cv.add_argument("--report", type=Path, default=Path("reports/cv"), help="output folder (default: reports/cv)")
     add_store_flags(cv)
     cv.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    verifier = sub.add_parser("verifier", help="the LLM verifier as a classifier on labelled supported/unsupported pairs (grouped CV)")
+    verifier.add_argument("--questions", type=Path, nargs="+", help="question sets, JSONL (default: the dev and train sets shipped in the package)")
+    add_store_flags(verifier)
 
     bench = sub.add_parser("bench", help="ingest throughput, latency, cold start, memory, scale, and the plain LangChain recipe")
     bench.add_argument("--quick", action="store_true", help="a smaller scale run (1k and 10k synthetic chunks)")
@@ -71,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_train(args)
     if args.command == "cv":
         return cmd_cv(args)
+    if args.command == "verifier":
+        return cmd_verifier(args)
     return cmd_bench(args)
 
 
@@ -86,6 +93,18 @@ def cmd_train(args) -> int:
     out.write_text(model.to_json(), encoding="utf-8")
     print(f"wrote {out}: {model.trained_on}")
     print(f"composition {model.composition}; answer threshold {model.answer_threshold}")
+    return 0
+
+
+def cmd_verifier(args) -> int:
+    from assistant.chain import Assistant
+    from evals.dataset import development_sets, load_all
+    from evals.verifier import build_pairs, report
+
+    settings = settings_from(args)
+    assistant = Assistant(settings.model_copy(update={"generator": "extractive"}))
+    pairs = build_pairs(assistant, load_all(args.questions or development_sets()))
+    print(report(pairs, settings.verify_min_similarity))
     return 0
 
 
@@ -116,7 +135,7 @@ def cmd_cv(args) -> int:
 
 def cmd_run(args) -> int:
     from evals import report
-    from evals.compare import primary, run_compare
+    from evals.compare import primary, run_compare, side_by_side
     from evals.dataset import development_sets, load_all
     from evals.judge import DEFAULT_THRESHOLD, make_judge
     from evals.runner import run
@@ -134,6 +153,14 @@ def cmd_run(args) -> int:
         print(format_compare(results))
         for name, reason in skipped.items():
             print(f"skipped {name}: {reason}")
+    elif settings.generator != "extractive":
+        # An LLM backend is measured beside the extractive answer to the same questions.
+        results = side_by_side(settings, questions, judge, progress=not args.quiet)
+        main_result = results[settings.generator]
+        paths = report.write(args.report, main_result, results, {}, extra)
+        print(format_metrics(main_result.metrics))
+        print("")
+        print(format_compare(results))
     else:
         main_result = run(settings, questions, judge=judge, label=label, progress=not args.quiet)
         paths = report.write(args.report, main_result, extra=extra)

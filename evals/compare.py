@@ -71,6 +71,15 @@ def primary(results: dict[str, RunResult], settings: Settings) -> str:
     return DEFAULT_CONFIG if DEFAULT_CONFIG in results else next(iter(results))
 
 
+def side_by_side(settings: Settings, questions: list[Question], judge: Judge, progress: bool = True) -> dict[str, RunResult]:
+    """The configured LLM backend and the extractive answer over the same questions, store and
+    retrieval (`python -m evals run` with DESK_GENERATOR=openai|ollama)."""
+    return {
+        name: run(settings.model_copy(update={"generator": name}), questions, judge=judge, label=name, progress=progress)
+        for name in (settings.generator, "extractive")
+    }
+
+
 def run_compare(settings: Settings, questions: list[Question], judge: Judge, progress: bool = True) -> tuple[dict[str, RunResult], dict[str, str]]:
     chosen, skipped = configs(settings)
     results: dict[str, RunResult] = {}

@@ -211,9 +211,11 @@ def llm_endpoint(settings: Settings) -> str | None:
 
 
 def make_judge(settings: Settings, kind: str = "auto", threshold: float = DEFAULT_THRESHOLD) -> Judge:
-    """`auto`: the LLM judge when an endpoint is configured (generator != extractive), else the heuristic."""
+    """`auto` is the heuristic: the generator's own model never judges its answers unless asked
+    for with `llm` (a 0.5B judge rejected 89% of verbatim quotes here). `llm`: the configured
+    OpenAI-compatible endpoint."""
     endpoint = llm_endpoint(settings)
-    if kind == "llm" or (kind == "auto" and endpoint):
+    if kind == "llm":
         return LLMJudge(
             endpoint or settings.llm_base_url, settings.llm_model, settings.llm_api_key.get_secret_value(), settings.llm_timeout_s
         )

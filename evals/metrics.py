@@ -160,7 +160,10 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 # -- aggregation -------------------------------------------------------------------------------
 
-LATENCY_STAGES = ("ask_ms", "embed_ms", "dense_ms", "keyword_ms", "fuse_ms", "rerank_ms", "condense_ms", "generate_ms")
+LATENCY_STAGES = (
+    "ask_ms", "embed_ms", "dense_ms", "keyword_ms", "fuse_ms", "rerank_ms", "condense_ms", "generate_ms",
+    "first_token_ms", "first_sentence_ms",  # from the question's start: what a streaming reader waits
+)
 
 
 def _mean(values: list[float]) -> float | None:

@@ -37,7 +37,7 @@ HEADLINE = [
 COMPARE_KEYS = [
     "retrieval.recall@1", "retrieval.recall@5", "retrieval.mrr", "retrieval.ndcg@10", "answer.key_fact_accuracy",
     "answer.key_fact_recall", "citation.recall", "citation.precision", "abstention.accuracy", "abstention.false_rate",
-    "latency.ask_ms.p50", "latency.ask_ms.p95",
+    "latency.ask_ms.p50", "latency.ask_ms.p95", "latency.first_token_ms.p50", "latency.first_sentence_ms.p50",
 ]
 COMPARE_PLOT_KEYS = ["retrieval.recall@5", "retrieval.mrr", "answer.key_fact_accuracy", "citation.recall", "abstention.accuracy"]
 TYPE_PLOT_KEYS = [("retrieval.recall@5", "source recall@5"), ("answer.key_fact_accuracy", "key-fact accuracy"), ("citation.recall", "citation recall")]

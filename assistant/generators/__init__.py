@@ -29,6 +29,9 @@ class Draft:
     sentences: list[DraftSentence]
     abstained: bool = False
     changes: list[str] = field(default_factory=list)
+    # Milliseconds since the generator started (first_token_ms for an LLM): the chain adds them,
+    # offset to the question's start, to the Answer's timings.
+    timings_ms: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

@@ -10,5 +10,7 @@ def chat_model(settings: Settings) -> ChatOllama:
         base_url=settings.ollama_url,
         model=settings.llm_model,
         temperature=0,
-        client_kwargs={"timeout": settings.llm_timeout_s},
+        num_predict=settings.llm_max_tokens,
+        # Per read; the generator enforces the total budget between reads.
+        client_kwargs={"timeout": min(settings.llm_timeout_s, settings.llm_budget_s)},
     )

@@ -1,6 +1,6 @@
 """The LLM leg of `run --compare` and the LLM judge, against a fake OpenAI-compatible server on
 loopback that speaks the real wire protocol (JSON and SSE streaming). The fake "model" answers
-with the first sentence of passage [1], cited, and judges a claim supported when its text occurs
+with evidence sentence [1], cited, and judges a claim supported when its text occurs
 in the passages."""
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ def fake_llm() -> tuple[FastAPI, list[dict]]:
             passages, claim = content.split("Claim:", 1)
             claim = re.sub(r"\s*\[\d+\]", "", claim.split("\n")[0]).strip()
             return "yes" if claim.rstrip(".") in passages else "no"
-        match = re.search(r"\[1\][^\n]*\n<passage>\n(.*?)\n</passage>", content, re.S)
+        match = re.search(r"^\[1\] \([^)]*\) (.*)$", content, re.M)
         if not match:
             return "The sources don't say."
-        first = re.split(r"(?<=[.!?])\s", match.group(1).strip().replace("**", ""), maxsplit=1)[0]
-        return f"{first} [1]"
+        return f"{match.group(1).strip()} [1]"
 
     @app.get("/v1/models")
     def models():
@@ -69,7 +68,7 @@ def test_compare_adds_the_llm_backend_and_judge(corpus_settings, tmp_path, monke
         monkeypatch.setenv("DESK_LLM_BASE_URL", f"{base}/v1")
         monkeypatch.setenv("DESK_LLM_MODEL", "fake")
         out = tmp_path / "compare"
-        code = main(["run", "--compare", "--questions", str(FIXTURE), "--report", str(out),
+        code = main(["run", "--compare", "--judge", "llm", "--questions", str(FIXTURE), "--report", str(out),
                      "--store", str(corpus_settings.store), "--quiet"])
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
@@ -79,3 +78,20 @@ def test_compare_adds_the_llm_backend_and_judge(corpus_settings, tmp_path, monke
     assert metrics["meta.judge"].startswith("LLM support judge")
     assert any(not c.get("stream") and "Claim:" in c["messages"][-1]["content"] for c in calls)  # the judge was asked
     assert any(c.get("stream") for c in calls)  # the generator streamed
+
+
+def test_run_with_an_llm_backend_sets_it_beside_the_extractive_answer(corpus_settings, tmp_path, monkeypatch, capsys):
+    app, calls = fake_llm()
+    with serve(app, ready_path="/v1/models") as base:
+        monkeypatch.setenv("DESK_GENERATOR", "openai")
+        monkeypatch.setenv("DESK_LLM_BASE_URL", f"{base}/v1")
+        out = tmp_path / "side"
+        code = main(["run", "--questions", str(FIXTURE), "--report", str(out), "--store", str(corpus_settings.store), "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"metric\s+openai\s+extractive", printed), "the two columns are printed side by side"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert "config.extractive.answer.key_fact_accuracy" in metrics and "config.openai.answer.key_fact_accuracy" in metrics
+    assert "latency.first_token_ms.p50" in metrics and "latency.first_sentence_ms.p50" in metrics
+    assert metrics["meta.judge"].startswith("heuristic"), "auto never makes the generator its own judge"
+    assert not any("Claim:" in c["messages"][-1]["content"] for c in calls)

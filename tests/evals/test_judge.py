@@ -94,16 +94,18 @@ def test_parse_verdict():
     assert not parse_verdict("No.") and not parse_verdict("") and not parse_verdict("I think yes")
 
 
-def test_make_judge_picks_llm_only_when_a_backend_is_configured():
-    llm = make_judge(Settings(generator="openai", llm_base_url="http://127.0.0.1:9/v1"))
+def test_make_judge_uses_the_llm_only_when_asked():
+    llm = make_judge(Settings(generator="openai", llm_base_url="http://127.0.0.1:9/v1"), "llm")
     assert isinstance(llm, LLMJudge) and llm.base_url == "http://127.0.0.1:9/v1"
-    assert isinstance(make_judge(Settings(generator="ollama", ollama_url="http://127.0.0.1:9")), LLMJudge)
+    assert isinstance(make_judge(Settings(generator="ollama", ollama_url="http://127.0.0.1:9"), "llm"), LLMJudge)
 
 
 @pytest.mark.slow
 def test_heuristic_with_the_real_model():
     judge = make_judge(Settings(generator="extractive"))
     assert isinstance(judge, HeuristicJudge)
+    # auto never makes the generator its own judge
+    assert isinstance(make_judge(Settings(generator="openai", llm_base_url="http://127.0.0.1:9/v1")), HeuristicJudge)
     quote = "**3.** A withdrawal becomes effective only once six months have passed since the Depositary received the instrument of withdrawal."
     assert judge.supports("A withdrawal takes effect six months after the Depositary receives the instrument.", [quote])
     assert judge.supports(quote.removeprefix("**3.** "), [quote])  # extractive: the sentence is the quote
