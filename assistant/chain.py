@@ -6,7 +6,6 @@ source text, so any face can show and highlight it."""
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Iterator
 
@@ -76,24 +75,29 @@ class Assistant:
         # A timeline question ("in what order…") is answered from the withdrawal steps table.
         timeline = self.timeline.answer(analysis, candidates)
         items = [*timeline.sentences, timeline] if timeline else self.generator.stream(data)
-        if own.foreign:
-            items = itertools.chain([DraftSentence(foreign_note(own.foreign), [])], items)
+        # The language note is the desk's, not the generator's: it opens the answer whatever
+        # the generator streams or falls back to.
+        sentences: list[AnswerSentence] = [AnswerSentence(text=foreign_note(own.foreign), citations=[])] if own.foreign else []
+        if sentences:
+            yield render_sentence(sentences[0])
+        emitted = len(sentences)
         for item in items:
             if isinstance(item, Draft):
                 draft = item
                 break
             shown[id(item)] = sentence = self._cite(item, numbering)
             timings.setdefault("first_sentence_ms", _ms(started))
-            yield render_sentence(sentence) if len(shown) == 1 else " " + render_sentence(sentence)
+            yield render_sentence(sentence) if not emitted else " " + render_sentence(sentence)
+            emitted += 1
         assert draft is not None
         # The Draft is the answer: a sentence it holds that was not streamed (a fallback, a
         # decline's nearest evidence) is rendered now, so no answer is ever shorter than it.
-        sentences: list[AnswerSentence] = []
         for item in draft.sentences:
             if id(item) not in shown:
                 shown[id(item)] = self._cite(item, numbering)
                 timings.setdefault("first_sentence_ms", _ms(started))
-                yield render_sentence(shown[id(item)]) if len(shown) == 1 else " " + render_sentence(shown[id(item)])
+                yield render_sentence(shown[id(item)]) if not emitted else " " + render_sentence(shown[id(item)])
+                emitted += 1
             sentences.append(shown[id(item)])
         offset = (t - started) * 1000
         timings.update({k: round(v + offset, 2) for k, v in draft.timings_ms.items()})

@@ -63,6 +63,8 @@ _MAX_TOPIC = 4
 _MAX_CONTEXT_TURNS = 6  # three exchanges: older turns rarely hold what a follow-up leans on
 _FEW_TERMS = 5
 _ASKS_COUNTRY = re.compile(r"\b(which|what) (country|countries|state|states|nation)\b")
+# "the country" points at the country in focus even when the question names something else ("the UN").
+_THE_COUNTRY = re.compile(r"\b(the|that|this) (country|state|nation)\b(?! part)")
 
 
 @dataclass
@@ -161,7 +163,8 @@ def resolve(question: str, history: list[Turn]) -> Resolved:
     leans = bool(_CONTINUATION.search(question) or _IMPERSONAL.search(folded)) or own_terms <= 2
     # A question naming a subject the conversation was not about starts afresh.
     same_subject = any(name in focus.people + focus.countries + focus.bodies + focus.documents for name in own_subject)
-    if not personal and (not leans or own_subject and not same_subject):
+    points_at_country = bool(_THE_COUNTRY.search(folded)) and not own_countries and bool(focus.countries)
+    if not personal and not points_at_country and (not leans or own_subject and not same_subject):
         return Resolved(question)
     subject: list[str] = []
     if personal:

@@ -30,7 +30,6 @@ def test_json_answer_has_exactly_the_documented_shape(corpus_settings):
     assert any("107" in c["quote"] for c in answer["citations"])
 
 
-@pytest.mark.xfail(strict=True, reason="answered: the learned abstention declines few unanswerable questions at its 5% false-decline point (issue 11, open)")
 def test_unanswerable_question_abstains(corpus_settings):
     result = run_cli(corpus_settings, "ask", "What did NATO's Secretary General say about the withdrawals?", "--json")
     assert result.returncode == 0, result.stderr

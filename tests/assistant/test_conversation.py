@@ -28,6 +28,11 @@ def test_country_it_refers_to_the_country_last_asked_about():
     assert "Lithuania" in query
 
 
+def test_the_country_refers_to_the_country_in_focus_even_beside_another_name():
+    history = turns("How many members of the Seimas voted for Lithuania's withdrawal?", "107 members voted for it [1].")
+    assert "Lithuania" in resolve("When did the country notify the UN?", history).subject
+
+
 def test_person_named_only_in_the_answer_is_who_he_is():
     history = turns(
         "Who announced the decision at the press conference?",

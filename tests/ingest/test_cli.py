@@ -3,7 +3,6 @@ exit status 0 / 2 (some files failed) / 1 (an expected error), and never a trace
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 from pathlib import Path
