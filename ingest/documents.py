@@ -76,13 +76,17 @@ class Chunk:
     def id(self) -> str:
         # The sentence spans are part of the identity: their vectors are stored per sentence,
         # so a splitter that cuts the same text differently must re-embed it.
-        key = f"{self.source.id}\n{self.heading}\n{self.text}\n{self.sentences}"
+        # So is the context it is embedded in: a retitled source re-embeds its passages.
+        key = f"{self.source.id}\n{self.embedding_text()}\n{self.sentences}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def embedding_text(self) -> str:
-        """What gets embedded and keyword-indexed: the passage in the context of its title and
-        heading, so that 'the vote' under a Seimas headline still finds Seimas questions."""
-        context = " › ".join(p for p in (self.source.title, self.heading) if p)
+        """What gets embedded and keyword-indexed: the passage in the context of its source
+        (publisher, byline, title) and heading, so that 'the vote' under a Seimas headline still
+        finds Seimas questions and "according to Politico" finds Politico's report. Only the
+        passage itself is ever quoted."""
+        by = " · ".join(dict.fromkeys(p for p in (self.source.publisher, self.source.byline) if p))
+        context = " › ".join(p for p in (by, self.source.title, self.heading) if p)
         return f"{context}\n\n{self.text}"
 
     def to_metadata(self) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from ingest.sentences import sentence_spans
 
 # Raise when a change to this module or to ingest.sentences changes the chunks it makes: stores
 # built before re-split their files on the next ingest (unchanged passages keep their vectors).
-SPLITTER_VERSION = "3"
+# 4: a chunk's embedded context (and so its id) carries its source's publisher and byline.
+SPLITTER_VERSION = "4"
 
 # "**3.**", "**4(b)(i)**" (the corpus treaty), "3." / "(a)" / "a)" at the start of a block.
 _BOLD_LABEL = re.compile(r"^\*\*(\d+(?:\([a-z]+\))*)\.?\*\*")

@@ -112,15 +112,18 @@ _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", 
 def _reported_on(analysis: QueryAnalysis, lead: ScoredSentence) -> str:
     """For a "when" question whose best evidence carries no date: the date its source was
     published, as an attribution ("Reported on 3 January 2025:"), since a report of what someone
-    said is dated by the report."""
+    said is dated by the report; with the place its dateline gives ("Reported from Geneva on
+    1 July 2025:"), where the report was filed."""
     if analysis.answer_type != "date" or lead.fit >= 1.0:
         return ""
-    published = lead.candidate.chunk.source.date or ""
-    parts = published.split("-")
+    source = lead.candidate.chunk.source
+    parts = (source.date or "").split("-")
     if len(parts) != 3:
         return ""
     year, month, day = parts
-    return f"Reported on {int(day)} {_MONTH_NAMES[int(month) - 1]} {year}:"
+    place = (source.dateline or "").split(",")[0].strip()
+    where = f" from {place}" if place and not any(ch.isdigit() for ch in place) else ""
+    return f"Reported{where} on {int(day)} {_MONTH_NAMES[int(month) - 1]} {year}:"
 
 
 def _claim_figures(text: str) -> set[str]:

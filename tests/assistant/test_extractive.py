@@ -107,3 +107,15 @@ def test_a_when_question_answered_by_an_undated_statement_gives_the_report_date(
     assert not answer.abstained
     assert answer.sentences[0].text.startswith("Reported on 3 January 2025:")
     assert answer.citations[0].source_id == "004-delfi-chief-of-defence-supports-withdrawal"
+
+
+def test_the_report_date_carries_the_place_of_its_dateline(assistant):
+    answer = assistant.ask("When and where did the ICBL issue its press release denouncing the Baltic withdrawal notices?")
+    assert answer.sentences[0].text.startswith("Reported from Geneva on 1 July 2025:")
+
+
+def test_a_question_naming_the_publisher_finds_its_report(assistant):
+    # The publisher is front matter, not body text: it must still count as something the sources name.
+    answer = assistant.ask("How many of the Convention's States Parties are in Europe, according to the Volterra Fietta client alert?")
+    assert not answer.abstained, answer.answer
+    assert "42" in answer.sentences[0].text

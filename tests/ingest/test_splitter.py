@@ -247,3 +247,13 @@ def test_property_arbitrary_text_gives_well_formed_chunks(raw: str):
     document = doc(_normalise(raw))
 
     assert_well_formed(document, split(document, 200, 60))
+
+
+def test_a_chunk_is_embedded_with_its_publisher_and_byline_but_quotes_only_its_text():
+    meta = SourceMeta(id="t", title="Saeima votes to leave", publisher="LSM", byline="LETA")
+    chunk = split(SourceDocument(meta=meta, text="The Saeima voted 66 to 14 on 16 April."))[0]
+    assert chunk.embedding_text().startswith("LSM · LETA › Saeima votes to leave")
+    assert "LETA" not in chunk.text
+    retitled = split(SourceDocument(meta=SourceMeta(id="t", title="Latvia leaves", publisher="LSM", byline="LETA"),
+                                    text="The Saeima voted 66 to 14 on 16 April."))[0]
+    assert retitled.id != chunk.id  # a new context is a new vector: the store must re-embed it
