@@ -6,6 +6,8 @@ small models gave (tests/fixtures/transcripts/)."""
 
 import re
 import socket
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -96,6 +98,18 @@ def openai_assistant(corpus_settings, fake):
     return Assistant(_llm_settings(corpus_settings, "openai", fake))
 
 
+@contextmanager
+def declining(assistant: Assistant):
+    """The answer layer declines whatever is asked: what these tests check is that a decline
+    reaches no model, not where the fitted threshold falls for one question."""
+    model = assistant.scorer.model
+    assistant.use_model(replace(model, answer_threshold=1.01))
+    try:
+        yield
+    finally:
+        assistant.use_model(model)
+
+
 def served(items) -> tuple[str, object]:
     """What a streaming face shows (the deltas joined) and the final Answer."""
     *deltas, answer = items
@@ -164,7 +178,8 @@ def test_prompt_is_short_numbered_evidence_fenced_as_data(openai_assistant, fake
 def test_unanswerable_question_is_declined_by_the_answer_layer_without_a_model_call(llm_assistant, fake):
     before = len(fake.requests)
     fake.push("The Seimas paid 1,200 euros per mine [1].")  # what a small model invents
-    text, answer = served(llm_assistant.stream(UNANSWERABLE))
+    with declining(llm_assistant):
+        text, answer = served(llm_assistant.stream(UNANSWERABLE))
     assert len(fake.requests) == before, "no model call when the answer layer declines"
     fake.replies.clear()
     assert answer.abstained and text == answer.answer
@@ -312,7 +327,8 @@ def test_replayed_fragment_reply_is_replaced_by_the_passages(openai_assistant, f
 @pytest.mark.slow
 def test_replayed_reply_to_an_unanswerable_question_is_never_asked_for(openai_assistant, fake):
     # Asked anyway, the 0.5B offered a sentence about talks on buying mines as the answer.
-    answer, calls = replay(openai_assistant, fake, "q05-unit-price")
+    with declining(openai_assistant):
+        answer, calls = replay(openai_assistant, fake, "q05-unit-price")
     assert calls == 0 and answer.abstained
     assert "nearest" in answer.answer.lower() and answer.citations
 
