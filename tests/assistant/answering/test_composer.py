@@ -1,7 +1,13 @@
 """The composer's reading of a question: its parts, whether it asks for a list, and whether it
 states a date or figure the evidence gives otherwise."""
 
-from assistant.answering.composer import contradicts, is_list, question_parts
+import numpy as np
+
+from assistant.answering.composer import compose, contradicts, is_list, question_parts
+from assistant.answering.decompose import item_analysis
+from assistant.answering.features import FEATURES, INDEX
+from assistant.answering.model import Composition
+from assistant.evidence import ScoredSentence
 from assistant.query import analyse
 
 
@@ -38,8 +44,6 @@ def test_a_stated_count_that_the_evidence_gives_otherwise_is_a_contradiction():
 
 
 def test_a_listed_country_is_matched_on_its_own_name_only():
-    from assistant.answering.decompose import item_analysis
-
     question = analyse("List the years in which Estonia, Ukraine and Finland joined the mine ban treaty.")
     estonia = item_analysis(question, "Estonia")
     assert estonia.countries == ["Estonia"]
@@ -64,19 +68,12 @@ class _Candidate:
 
 
 def _sentence(source_id, text, score, fit):
-    from assistant.evidence import ScoredSentence
-    from assistant.answering.features import FEATURES, INDEX
-    import numpy as np
-
     features = np.zeros(len(FEATURES))
     features[INDEX["type_fit"]] = fit
     return ScoredSentence(_Candidate(source_id), 0, 0, len(text), text, score, features)
 
 
 def test_do_the_sources_agree_sets_each_source_side_by_side():
-    from assistant.answering.composer import compose
-    from assistant.answering.model import Composition
-
     question = analyse("In which year did Lithuania become a party to the Convention, and do the sources agree?")
     pool = [
         _sentence("a", "Lithuania became a party in 2004.", 0.9, 1.0),
