@@ -16,6 +16,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.answer import Filters
+from assistant.answering.features import figure_phrases, section_numbers
 from assistant.lexicon import english_gloss
 from assistant.query import QueryAnalysis, analyse
 from desk.settings import Settings
@@ -124,7 +125,7 @@ class HybridRetriever(BaseRetriever):
         with _timer(timings, "fuse_ms"):
             candidates = self._fuse(dense, keyword, focused)
         with _timer(timings, "rerank_ms"):
-            ranked = self._reranker.rerank(analysis, vector, candidates)
+            ranked = self._reranker.rerank(analysis, vector, in_named_section(analysis, candidates))
         return ranked[:k], vector
 
     def _fuse(
@@ -156,6 +157,24 @@ class HybridRetriever(BaseRetriever):
     ) -> list[Document]:
         candidates, _ = self.retrieve(query, k=k, filters=filters)
         return [to_document(c) for c in candidates]
+
+
+def in_named_section(analysis: QueryAnalysis, candidates: list[Candidate]) -> list[Candidate]:
+    """A question that names a numbered section ("What does Article 20 say?") is about that
+    section: when the candidates hold it, passages of other sections of the same kind ("Article 8
+    › 20", whose paragraph number matches) are not its answer. The ranker cannot learn this from
+    the few development questions that name a section."""
+    asked = figure_phrases(analysis.text)
+    if not asked:
+        return candidates
+    kinds = {p.rsplit(" ", 1)[0] for p in asked}
+
+    def section(c: Candidate) -> set[str]:
+        return section_numbers(c.chunk.heading)
+
+    if not any(asked & section(c) for c in candidates):
+        return candidates
+    return [c for c in candidates if asked & section(c) or not {p.rsplit(" ", 1)[0] for p in section(c)} & kinds]
 
 
 def to_document(candidate: Candidate) -> Document:

@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from assistant.answer import Citation
+from assistant.answering.decompose import question_parts
 from assistant.evidence import ScoredSentence
 from assistant.generators import Draft, DraftSentence
 from assistant.query import QueryAnalysis
@@ -256,6 +257,25 @@ def is_timeline_question(analysis: QueryAnalysis) -> bool:
     return bool(states_named(analysis.text) or _named_steps(folded) or _ABOUT_WITHDRAWAL.search(folded))
 
 
+# "When did Finland leave?", "when did Lithuania's withdrawal take effect?": the day a state
+# stopped being a party, which sources rarely state in one sentence but the tracker holds (stated,
+# or computed from the notice).
+_EXIT_CUE = re.compile(r"\b(?:take|took|takes|taking) effect|\b(?:in force|no longer bound|effective|leave|left|exit|quit)\b")
+
+
+def exit_date_question(analysis: QueryAnalysis) -> str | None:
+    """The state a one-part "when did X leave / its withdrawal take effect" question is about,
+    or None: it names one state, asks for a date, and names no other step ("when did Finland
+    notify the UN" is the notice's day, not the exit's)."""
+    folded = fold(analysis.text)
+    states = states_named(analysis.text) or analysis.countries
+    if analysis.answer_type != "date" or len(states) != 1 or not _EXIT_CUE.search(folded):
+        return None
+    if set(_named_steps(folded)) - {"effective"} or len(question_parts(analysis.text)) > 1:
+        return None
+    return states[0]
+
+
 def _named_steps(folded: str) -> list[str]:
     return [step for step, cue in _STEP_WORDS.items() if re.search(rf"\b(?:{cue})", folded)]
 
@@ -282,7 +302,7 @@ class TimelineAnswerer:
 
     def answer(self, analysis: QueryAnalysis, candidates: list) -> Draft | None:
         if not is_timeline_question(analysis):
-            return None
+            return self._exit_date(analysis, candidates)
         # The states asked about, by name, parliament or group ("the three Baltic parliaments").
         timeline = self.book.timeline(states_named(analysis.text) or analysis.countries or None)
         steps = asked_steps(analysis)
@@ -303,6 +323,25 @@ class TimelineAnswerer:
                                  sentences[rows.index(pick)].support)
             sentences.insert(0, lead)
         return Draft(sentences=sentences)
+
+    def _exit_date(self, analysis: QueryAnalysis, candidates: list) -> Draft | None:
+        """The tracker's date for one state's exit; a stated month is followed by the day the
+        notice and Article 20(3) give, when that day falls in it."""
+        state = exit_date_question(analysis)
+        if state is None:
+            return None
+        row = self.book.timeline([state]).states.get(state, {})
+        cell, notice = row.get("effective"), row.get("notified_un")
+        if cell is None or not cell.date:
+            return None
+        ranked = {(s.source_id, s.start, s.end): s.score for c in candidates for s in c.sentences}
+        sentence = self._sentence(state, "effective", cell, ranked)
+        if len(cell.date) == 7 and notice is not None and notice.date and len(notice.date) == 10 \
+                and _add_months(notice.date, NOTICE_MONTHS).startswith(cell.date):
+            day = _long_date(_add_months(notice.date, NOTICE_MONTHS))
+            text = f"{sentence.text[:-1]} ({day}: six months after the notice of {_long_date(notice.date)}, Article 20(3))."
+            sentence = DraftSentence(text, sentence.support + [_evidence(c, ranked) for c in notice.citations])
+        return Draft(sentences=[sentence])
 
     def _sentence(self, state: str, step: str, cell: Cell, ranked: dict) -> DraftSentence:
         when = _long_date(cell.date)

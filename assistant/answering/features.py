@@ -80,6 +80,17 @@ def figure_phrases(text: str) -> set[str]:
     return {f"{tokenize(word)[0] if tokenize(word) else fold(word)} {number}" for word, number in _FIGURE_PHRASE.findall(fold(text))}
 
 
+_SECTION_NUMBER = re.compile(r"[^\W\d_]+\s+\d{1,3}\b")
+
+
+def section_numbers(heading: str) -> set[str]:
+    """The number a numbered section's heading opens with ("Article 20 — Duration and
+    withdrawal › 1" → {"articl 20"}); nothing for other headings, nor for a heading that opens
+    with a month and year ("March 2025 statement")."""
+    opening = _SECTION_NUMBER.match(heading)
+    return figure_phrases(opening.group(0)) if opening else set()
+
+
 def countries_in(text: str) -> set[str]:
     folded = fold(text)
     return {c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)}

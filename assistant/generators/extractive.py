@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from assistant.answer import ABSTAIN_MESSAGES, DISAGREE_MESSAGES, NEAREST_MESSAGES
 from assistant.answering.abstention import lacking, question_features
 from assistant.answering.composer import OTHERWISE, compose, contradicts
-from assistant.answering.features import GENERIC_TERMS, clean, figures
+from assistant.answering.features import GENERIC_TERMS, clean, figure_phrases, figures, section_numbers
 from assistant.answering.model import AnswerModel
 from assistant.evidence import EvidenceScorer, ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput
@@ -58,10 +58,10 @@ class ExtractiveGenerator:
         chosen = compose(analysis, pool, self.model.composition, rescore)
         sentences = [DraftSentence(clean(s.text), [s]) for s in chosen]
         changes = [f"P(answerable) {answerable:.2f}"]
-        dated = _reported_on(analysis, chosen[0])
-        if dated:
-            sentences[0] = DraftSentence(f"{dated} {sentences[0].text}", sentences[0].support)
-        if contradicts(analysis, chosen[0].text):
+        opening = _reported_on(analysis, chosen[0]) or _section_named(analysis, chosen[0])
+        if opening:
+            sentences[0] = DraftSentence(f"{opening} {sentences[0].text}", sentences[0].support)
+        if contradicts(analysis, clean(chosen[0].text)):  # a paragraph marker ("**1.**") states nothing
             sentences[0] = DraftSentence(f"{OTHERWISE} {sentences[0].text}", sentences[0].support)
             changes.append("the question states a date or figure the best evidence gives otherwise")
         conflict = self._conflict(chosen, pool)
@@ -124,6 +124,16 @@ def _reported_on(analysis: QueryAnalysis, lead: ScoredSentence) -> str:
     place = (source.dateline or "").split(",")[0].strip()
     where = f" from {place}" if place and not any(ch.isdigit() for ch in place) else ""
     return f"Reported{where} on {int(day)} {_MONTH_NAMES[int(month) - 1]} {year}:"
+
+
+def _section_named(analysis: QueryAnalysis, lead: ScoredSentence) -> str:
+    """For a question about a numbered section ("What does Article 20 say?") answered from it:
+    the section's own title ("Article 20 — Duration and withdrawal:"), which says what the
+    section is about before its first quoted paragraph does."""
+    section = lead.candidate.chunk.heading.split(" › ")[0].strip()
+    if not figure_phrases(analysis.text) & section_numbers(section) or len(tokenize(section)) <= 2:
+        return ""
+    return f"{section}:"
 
 
 def _claim_figures(text: str) -> set[str]:

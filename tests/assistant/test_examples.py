@@ -27,22 +27,7 @@ def test_the_offered_examples_are_all_covered():
     assert set(UI_EXAMPLES) <= set(EXAMPLES)
 
 
-# Known misses of the current model, kept visible: each flips to a failure when it is fixed.
-KNOWN_MISSES = {
-    "When did Lithuania's withdrawal from the Ottawa Convention take effect?": "leads with the 27 June notice, the 27 December date follows",
-    "What does Article 20 say?": "leads with paragraph 20 of Article 8",
-    "When did Finland leave?": "leads with a sentence about defence spending",
-}
-
-
-def _cases():
-    for question in EXAMPLES:
-        reason = KNOWN_MISSES.get(question)
-        marks = [pytest.mark.xfail(strict=True, reason=f"{reason} (issue 11, open)")] if reason else []
-        yield pytest.param(question, marks=marks)
-
-
-@pytest.mark.parametrize("question", list(_cases()))
+@pytest.mark.parametrize("question", list(EXAMPLES))
 def test_first_sentence_carries_the_asked_for_fact(assistant, question):
     fact, subject = EXAMPLES[question]
     answer = assistant.ask(question)

@@ -119,3 +119,10 @@ def test_a_question_naming_the_publisher_finds_its_report(assistant):
     answer = assistant.ask("How many of the Convention's States Parties are in Europe, according to the Volterra Fietta client alert?")
     assert not answer.abstained, answer.answer
     assert "42" in answer.sentences[0].text
+
+
+def test_a_question_naming_an_article_is_answered_from_it_under_its_title(assistant):
+    answer = assistant.ask("What does Article 20 say?")
+    assert answer.sentences[0].text.startswith("Article 20 — Duration and withdrawal: "), answer.answer
+    treaty = [c.heading for c in answer.citations if c.heading.startswith("Article ")]
+    assert treaty and all(h.startswith("Article 20 ") for h in treaty), treaty

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from assistant.query import analyse
-from assistant.timeline import TimelineAnswerer, build, is_timeline_question
+from assistant.timeline import TimelineAnswerer, build, exit_date_question, is_timeline_question
 from ingest.documents import SourceDocument, SourceMeta
 from ingest.loaders import load
 from ingest.splitter import split
@@ -90,6 +90,29 @@ def test_timeline_questions_are_answered_in_date_order_with_citations():
     assert not is_timeline_question(analyse("According to the Wikipedia chronology, what happened in 1991 in the campaign?"))
     baltic = answerer.answer(analyse("In what order did the three Baltic parliaments approve leaving?"), [])
     assert [s.text.split(",")[0] for s in baltic.sentences] == ["Latvia", "Estonia"]  # Poland's row is not asked for
+
+
+def test_when_a_state_left_is_answered_from_its_exit_cell():
+    assert exit_date_question(analyse("When did Finland leave?")) == "Finland"
+    assert exit_date_question(analyse("When did Lithuania's withdrawal from the Ottawa Convention take effect?")) == "Lithuania"
+    # Another step named, two states, no date asked, two parts: not the exit's day.
+    for question in ("When did Finland notify the UN that it would leave?", "When did Latvia and Estonia leave?",
+                     "Why did Finland leave?", "When did Lithuania leave, and what did its minister say?"):
+        assert exit_date_question(analyse(question)) is None, question
+    answerer = TimelineAnswerer(_Book([event("s1", "Latvia", "notified_un", "2025-06-27"), event("s2", "Latvia", "effective", "2025-12-27")]))
+    draft = answerer.answer(analyse("When did Latvia leave the convention?"), [])
+    assert draft.sentences[0].text == "Latvia, withdrawal in force: 27 December 2025."
+    assert [s.source_id for s in draft.sentences[0].support] == ["s2"]
+
+
+def test_a_stated_month_of_exit_gets_the_day_the_notice_fixes():
+    answerer = TimelineAnswerer(_Book([event("s1", "Finland", "notified_un", "2025-07-10"), event("s2", "Finland", "effective", "2026-01")]))
+    sentence = answerer.answer(analyse("When did Finland leave?"), []).sentences[0]
+    assert sentence.text == ("Finland, withdrawal in force: January 2026 "
+                             "(10 January 2026: six months after the notice of 10 July 2025, Article 20(3)).")
+    assert {s.source_id for s in sentence.support} == {"s1", "s2"}
+    # Nothing known about the exit: the generator answers instead.
+    assert TimelineAnswerer(_Book([])).answer(analyse("When did Ukraine leave?"), []) is None
 
 
 # -- the shipped corpus against the development questions' key facts -------------------------
