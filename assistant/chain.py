@@ -59,7 +59,9 @@ class Assistant:
         timings["condense_ms"] = _ms(t)
         # The question's own wording and the subject it carried decide what the answer must
         # be about, its language and its answer type; carried topic words only widen the search.
-        analysis = analyse(" ".join([question, *resolved.subject]))
+        # In brackets, as in the query: after the question mark a carried name would read as
+        # the first word of a sentence, not as a name.
+        analysis = analyse(f"{question} ({' '.join(resolved.subject)})" if resolved.subject else question)
         analysis.language, analysis.answer_type, analysis.foreign = own.language, own.answer_type, own.foreign
         if own.foreign:
             filters = self._in_english(question, analysis, filters)

@@ -16,6 +16,7 @@ _CASUAL = {
     "1st": "first", "2nd": "second", "3rd": "third", "langs": "languages", "lang": "language", "info": "information",
     "approx": "approximately", "tho": "though", "thru": "through",
 }
+_ACRONYMS = ("usa", "un", "eu", "nato", "mp", "mps", "pm")
 _TOKEN = re.compile(r"(?<![\w/])(w/o|w/|[A-Za-z0-9]+)(?![\w/])")
 
 
@@ -24,7 +25,8 @@ def expand(question: str) -> str:
         word = match.group(1)
         lower = word.lower()
         # Only a lower-case word is a casual form ("U" in "Dz. U." stays), but for the
-        # acronyms, which people type in any case.
-        return _CASUAL.get(lower, word) if word == lower or lower in ("usa", "un", "eu", "nato") else word
+        # acronyms, which people type in any case ("MPs" is how the question writes it; the
+        # sources say "members of parliament").
+        return _CASUAL.get(lower, word) if word == lower or lower in _ACRONYMS else word
 
     return _TOKEN.sub(swap, question)

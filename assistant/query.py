@@ -37,6 +37,13 @@ _MONTHS = (
 )
 _DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|(19|20)\d{{2}})")
 _SCENE = re.compile(r"^(when|while|after|before)\b[^?,]*,\s*(what|who|whom|which|how|why|did|does|was|were)\b")
+# "How did she react when the Baltic states filed …", "how many voted which way when the Sejm
+# first read …": asked by the first word; a later bare "when" only sets the scene.
+# A "when" after "and" or a comma, before a question mark or a verb ("…, and when did it…")
+# is asked too.
+_LATER_WHEN = re.compile(
+    r"^(?:(?:and|so|then|but|for|by|to|from|in|on|at) )?(how|what|who|whom|whose|why|which)\b(?!\s+(?:date|day|year|month)\b)"
+    r"(?:(?!\bwhen\b)[^?])*(?<!and )(?<!, )\bwhen\b(?!\s*\?)(?!\s+(?:did|was|were|is|does|do|had|has|will)\b)")
 _COMPARE_CUE = re.compile(r"\b(agree|disagree|differ|different sources|various sources|each source|consistent|contradict|compare)")
 _YEAR_CUE = re.compile(r"\b(what|which|in which|in what) year\b|kuriais metais|kura gada|mis aastal|w ktorym roku|mina vuonna")
 _COUNT_FOCUS = re.compile(
@@ -74,7 +81,7 @@ def analyse(text: str) -> QueryAnalysis:
     folded = fold(text)
     answer_type: AnswerType = "other"
     # "When he presented the bill, what did he say…": the clause only sets the scene.
-    scene = _SCENE.match(folded)
+    scene = _SCENE.match(folded) or _LATER_WHEN.match(folded)
     for kind, pattern in _TYPE_CUES:
         if scene and kind == "date":
             continue

@@ -39,7 +39,7 @@ FEATURES = (
     "short",  # under 40 characters: headings, captions, list stubs
     "names_in_sentence",  # share of the question's names (countries, proper nouns) in the sentence
     "names_in_passage",  # … in the passage, its title or heading
-    "other_country",  # names a country the question does not, while the question names one
+    "other_country",  # names a country the question does not, while the question names one, and none of its other names
     "question_figures",  # share of the question's figures and years found in the sentence
     "question_figures_heading",  # the question's "word figure" phrases ("Article 20") in the title and heading
     "has_figure",
@@ -101,6 +101,10 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
     total = sum(weights.values()) or 1.0
     names = name_tokens(analysis)
     asked_countries = set(analysis.countries)
+    # The question's names that are not countries ("Tsahkna"): a sentence naming them is about
+    # what the question asks even when it names another country ("… because of Russia's
+    # aggression against Ukraine" for a question about Estonia's minister).
+    own_names = {t for name in analysis.names if not countries_in(name) for t in tokenize(name)} - GENERIC_TERMS
     question_figures = figures(analysis.text)
     question_phrases = figure_phrases(analysis.text)
     dense_order = sorted((c for c in candidates if c.dense is not None), key=lambda c: -c.dense)
@@ -146,7 +150,8 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
             row[INDEX["short"]] = float(len(text.strip()) < 40)
             row[INDEX["names_in_sentence"]] = len(names & terms) / len(names) if names else 1.0
             row[INDEX["names_in_passage"]] = names_passage
-            row[INDEX["other_country"]] = float(bool(asked_countries) and bool(mentioned - asked_countries) and not (mentioned & asked_countries))
+            row[INDEX["other_country"]] = float(bool(asked_countries) and bool(mentioned - asked_countries) and not (mentioned & asked_countries)
+                                                and not own_names & terms)
             row[INDEX["question_figures"]] = len(question_figures & sentence_figures) / len(question_figures) if question_figures else 0.0
             row[INDEX["question_figures_heading"]] = figures_heading
             row[INDEX["has_figure"]] = float(bool(sentence_figures))

@@ -12,6 +12,7 @@ from assistant.phrasing import expand
         ("how many ppl a yr", "how many people a year"),
         ("which countries never joined like the usa", "which countries never joined like the United States"),
         ("1st reading wich clubs backed it", "first reading which clubs backed it"),
+        ("On which date did MPs vote?", "On which date did members of parliament vote?"),
     ],
 )
 def test_casual_forms_are_written_out(typed, written):

@@ -16,6 +16,13 @@ from assistant.query import analyse, type_fit
         ("Who signed the joint statement for Latvia?", "person"),
         ("Why might Ukraine's withdrawal be delayed?", "reason"),
         ("Is a State Party allowed to keep any mines?", "yesno"),
+        # A later "when" sets the scene; the first word asks.
+        ("And how did she react when the states filed their notices?", "other"),
+        ("How many deputies voted which way when the Sejm first read the bill?", "number"),
+        ("For how many years had the Convention been in force when the statement was published?", "number"),
+        # … unless it is asked too.
+        ("Which heads of state signed off on their country's exit, and when?", "date"),
+        ("What did the minister say, and when did he say it?", "date"),
     ],
 )
 def test_answer_type(question, kind):
