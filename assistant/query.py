@@ -46,6 +46,8 @@ _LATER_WHEN = re.compile(
     r"(?:(?!\bwhen\b)[^?])*(?<!and )(?<!, )\bwhen\b(?!\s*\?)(?!\s+(?:did|was|were|is|does|do|had|has|will)\b)")
 _COMPARE_CUE = re.compile(r"\b(agree|disagree|differ|different sources|various sources|each source|consistent|contradict|compare)")
 _YEAR_CUE = re.compile(r"\b(what|which|in which|in what) year\b|kuriais metais|kura gada|mis aastal|w ktorym roku|mina vuonna")
+# Not "how much time passed between …": that span is computed from two dates.
+_AMOUNT_CUE = re.compile(r"\b(how much(?! time)|how long|what period|within what period|time limit|deadline)\b")
 _COUNT_FOCUS = re.compile(
     r"\b(how many|how much|kiek|cik|mitu|ile|kuinka monta|montako|what|which)\s+((?:[^\W\d_]+\s+){0,2}?(?:price|cost|sum|amount|budget|fee)s?\b|(?<!what\s)(?<!which\s)(?:[^\W\d_]+\s*){1,4})"
 )
@@ -71,6 +73,7 @@ class QueryAnalysis:
     countries: list[str] = field(default_factory=list)
     focus: list[str] = field(default_factory=list)  # what "how many" counts: ["member"] in "how many Saeima members"
     asks_year: bool = False  # "in which year": a bare year is a whole answer
+    asks_amount: bool = False  # "how much warning", "how long": a figure with its unit is a whole answer
     compares: bool = False  # "do the reports agree?": the answer should set the sources side by side
     # The question's language when the corpus doesn't cover it ("ru"): it is then answered in
     # English with a note, never declined in a corpus language it wasn't asked in.
@@ -95,6 +98,7 @@ def analyse(text: str) -> QueryAnalysis:
     return QueryAnalysis(
         foreign=stranger,
         asks_year=bool(_YEAR_CUE.search(folded)),
+        asks_amount=bool(_AMOUNT_CUE.search(folded)),
         compares=bool(_COMPARE_CUE.search(folded)),
         focus=focus,
         text=text,
@@ -123,10 +127,15 @@ _FULL_DATE = re.compile(rf"\b(\d{{1,2}}\.?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}
 _COUNT = re.compile(r"\b\d+(?:[.,]\d+)?\b(?!\s*(?:-|–)?\s*\d)|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand)\b")
 
 
-def type_fit(answer_type: AnswerType, sentence: str, terms: list[str], focus: list[str] | None = None, asks_year: bool = False) -> float:
+_UNIT = re.compile(r"(?:minute|hour|day|week|month|year|euro|eur\b|dollar|usd\b|percent|per cent|%|km|kilomet|square|metre|meter)")
+
+
+def type_fit(answer_type: AnswerType, sentence: str, terms: list[str], focus: list[str] | None = None, asks_year: bool = False,
+             asks_amount: bool = False) -> float:
     """How well the sentence carries the kind of fact asked for, from 0 to 1: a full date for
     "when" (a bare year counts half), a figure next to one of the question's terms for "how many"
-    ("66 members"), any figure at all counts half."""
+    ("66 members") or with its unit for "how much / how long" ("72 hours' notice" for "how much
+    warning"), any figure at all counts half."""
     folded = fold(sentence)
     if answer_type == "date":
         if _FULL_DATE.search(folded) or (asks_year and has_date(sentence)):
@@ -139,6 +148,7 @@ def type_fit(answer_type: AnswerType, sentence: str, terms: list[str], focus: li
         for i, word in enumerate(words):
             if _COUNT.fullmatch(word.strip(".,;:()")):
                 window = tokenize(" ".join(words[max(0, i - 4) : i + 5]))
-                best = max(best, 1.0 if stems & set(window) else 0.5)
+                unit = asks_amount and i + 1 < len(words) and bool(_UNIT.match(words[i + 1]))
+                best = max(best, 1.0 if stems & set(window) or unit else 0.5)
         return best
     return 0.0

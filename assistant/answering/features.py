@@ -127,7 +127,7 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
         for i, (start, end) in enumerate(chunk.sentences):
             text = clean(chunk.text[start:end])
             terms = set(tokenize(text))
-            fit = type_fit(analysis.answer_type, text, analysis.terms, analysis.focus, analysis.asks_year)
+            fit = type_fit(analysis.answer_type, text, analysis.terms, analysis.focus, analysis.asks_year, analysis.asks_amount)
             sentence_figures = figures(text)
             mentioned = countries_in(text)
             row = np.zeros(len(FEATURES))

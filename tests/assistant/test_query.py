@@ -54,6 +54,11 @@ def test_type_fit_prefers_a_figure_next_to_what_is_counted():
     assert type_fit("number", "66 members of parliament voted in favour.", [], focus) == 1.0
     assert type_fit("number", "The decision was taken in two readings.", [], focus) == 0.5
     assert type_fit("number", "The Saeima approved the bill.", [], focus) == 0.0
+    # "How much warning …": a figure with its unit is the amount asked for, whatever it is called.
+    warning = analyse("How much warning does the host state get?")
+    assert type_fit("number", "Upon at least 72 hours' notice, the team arrives.", warning.terms, warning.focus, asks_amount=warning.asks_amount) == 1.0
+    assert type_fit("number", "The team has 9 members.", warning.terms, warning.focus, asks_amount=warning.asks_amount) == 0.5
+    assert not analyse("How much time passed between the vote and the notice?").asks_amount  # two dates answer it
 
 
 def test_type_fit_for_dates():
