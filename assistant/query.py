@@ -52,6 +52,9 @@ COUNTRY_NAMES = {
     "Finland": ("finland", "finnish", "suomi", "suomen", "suomija", "somija", "finlandia", "soome"),
     "Ukraine": ("ukrain", "ukrajin"),
 }
+# One pattern per country, compiled once: a word starting with any of its names. countries_in
+# runs on every candidate sentence of every answer, so a search per name was its largest cost.
+_COUNTRY_PATTERNS = {c: re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + ")") for c, names in COUNTRY_NAMES.items()}
 
 
 @dataclass
@@ -102,7 +105,7 @@ def analyse(text: str) -> QueryAnalysis:
 def countries_in(text: str) -> list[str]:
     """The corpus's countries a text names, in any of its languages ("Lietuvos", "Polish")."""
     folded = fold(text)
-    return [c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)]
+    return [c for c, pattern in _COUNTRY_PATTERNS.items() if pattern.search(folded)]
 
 
 DATE_PATTERN = _DATE  # dates in folded text, in the corpus languages

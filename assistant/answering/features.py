@@ -13,7 +13,8 @@ import re
 
 import numpy as np
 
-from assistant.query import COUNTRY_NAMES, QueryAnalysis, has_date, type_fit
+from assistant.query import QueryAnalysis, has_date, type_fit
+from assistant.query import countries_in as _countries_listed
 from ingest.keyword_index import fold, tokenize
 
 FEATURES = (
@@ -81,8 +82,7 @@ def figure_phrases(text: str) -> set[str]:
 
 
 def countries_in(text: str) -> set[str]:
-    folded = fold(text)
-    return {c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)}
+    return set(_countries_listed(text))
 
 
 def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: list, weights: dict[str, float]) -> list[tuple[object, int, np.ndarray]]:
