@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from ingest import language
@@ -87,19 +88,28 @@ def analyse(text: str) -> QueryAnalysis:
     countries = countries_in(text)
     focus_match = _COUNT_FOCUS.search(folded)
     focus = tokenize(focus_match.group(2))[:3] if focus_match else []
-    stranger = language.foreign(text)
+    stranger, detected = _languages(text)
     return QueryAnalysis(
         foreign=stranger,
         asks_year=bool(_YEAR_CUE.search(folded)),
         compares=bool(_COMPARE_CUE.search(folded)),
         focus=focus,
         text=text,
-        language="en" if stranger else language.detect(text, among=("en", "lt", "lv", "et", "pl", "fi")),
+        language=detected,
         answer_type=answer_type,
         terms=tokenize(text),
         names=_NAME.findall(text),
         countries=countries,
     )
+
+
+@lru_cache(maxsize=4096)
+def _languages(text: str) -> tuple[str | None, str]:
+    """A language the corpus lacks that the text is clearly in, and its likeliest corpus language.
+    Cached: one ask analyses its question (and the question with its carried subject) several
+    times, and each identification scores every language's n-grams."""
+    stranger = language.foreign(text)
+    return stranger, "en" if stranger else language.detect(text, among=("en", "lt", "lv", "et", "pl", "fi"))
 
 
 def countries_in(text: str) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -85,6 +86,14 @@ def countries_in(text: str) -> set[str]:
     return set(_countries_listed(text))
 
 
+@lru_cache(maxsize=100_000)
+def _sentence_facts(sentence: str) -> tuple[str, frozenset[str], frozenset[str], frozenset[str]]:
+    """A source sentence's cleaned text, terms, figures and countries. Cached: they depend on the
+    sentence alone, and every question that retrieves a passage featurizes its sentences again."""
+    text = clean(sentence)
+    return text, frozenset(tokenize(text)), frozenset(figures(text)), frozenset(countries_in(text))
+
+
 def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: list, weights: dict[str, float]) -> list[tuple[object, int, np.ndarray]]:
     """One (candidate, sentence index, feature row) per sentence of every candidate, in order."""
     total = sum(weights.values()) or 1.0
@@ -110,11 +119,8 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
         vectors = c.sentence_vectors
         n = len(chunk.sentences)
         for i, (start, end) in enumerate(chunk.sentences):
-            text = clean(chunk.text[start:end])
-            terms = set(tokenize(text))
+            text, terms, sentence_figures, mentioned = _sentence_facts(chunk.text[start:end])
             fit = type_fit(analysis.answer_type, text, analysis.terms, analysis.focus, analysis.asks_year)
-            sentence_figures = figures(text)
-            mentioned = countries_in(text)
             row = np.zeros(len(FEATURES))
             row[INDEX["semantic"]] = float(vectors[i] @ query_vector) if vectors is not None and i < len(vectors) else float(c.dense or 0.0)
             row[INDEX["lexical"]] = sum(w for t, w in weights.items() if t in terms) / total
