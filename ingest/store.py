@@ -22,6 +22,7 @@ from ingest.documents import Chunk
 from ingest.keyword_index import atomic_write_text
 
 Where = dict[str, Any]
+PassageVectors = tuple[np.ndarray, np.ndarray]  # a passage's vector and its sentences' (one row each)
 
 # The store's generation, beside the keyword index; rewritten by every write of records.
 _GENERATION = "store-generation"
@@ -37,7 +38,9 @@ class ChunkStore(Protocol):
 
     def ids(self, where: Where | None = None) -> set[str]: ...
 
-    def add(self, chunks: Sequence[Chunk]) -> None: ...
+    def embed(self, chunks: Sequence[Chunk]) -> list[PassageVectors]: ...
+
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[PassageVectors] | None = None) -> None: ...
 
     def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]: ...
 
@@ -121,17 +124,29 @@ class ChromaChunkStore:
                 return out
             offset += page
 
-    def add(self, chunks: Sequence[Chunk]) -> None:
-        """Embed and upsert. The embedded text is the passage in its title and heading context;
-        sentence spans are shifted by that prefix so each sentence gets its contextual vector."""
+    def embed(self, chunks: Sequence[Chunk]) -> list[PassageVectors]:
+        """The vectors `add` stores for each chunk. The embedded text is the passage in its
+        title and heading context; sentence spans are shifted by that prefix so each sentence
+        gets its contextual vector."""
         if not chunks:
-            return
+            return []
         texts = [c.embedding_text() for c in chunks]
         spans = []
         for chunk, text in zip(chunks, texts):
             shift = len(text) - len(chunk.text)
             spans.append([(shift + s, shift + e) for s, e in chunk.sentences])
-        vectors, sentence_vectors = self.embedder.embed_passages(texts, spans)
+        passages, sentences = self.embedder.embed_passages(texts, spans)
+        return list(zip(passages, sentences))
+
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[PassageVectors] | None = None) -> None:
+        """Upsert chunks with their vectors: `vectors` from `embed` (ingest embeds the next batch
+        while it writes this one), or embedded here."""
+        if not chunks:
+            return
+        embedded = self.embed(chunks) if vectors is None else vectors
+        texts = [c.embedding_text() for c in chunks]
+        passages = np.asarray([passage for passage, _ in embedded])
+        sentence_vectors = [sentences for _, sentences in embedded]
         ids = [c.id for c in chunks]
         s_ids, s_vectors, s_meta = [], [], []
         for chunk_id, vecs in zip(ids, sentence_vectors):
@@ -145,7 +160,7 @@ class ChromaChunkStore:
         # (delete() goes the other way round for the same reason.)
         if s_ids:
             self._guard(lambda: self._sentences.upsert(ids=s_ids, embeddings=np.asarray(s_vectors), metadatas=s_meta))
-        self._guard(lambda: self._collection.upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=[c.to_metadata() for c in chunks]))
+        self._guard(lambda: self._collection.upsert(ids=ids, embeddings=passages, documents=texts, metadatas=[c.to_metadata() for c in chunks]))
         self._changed()
 
     def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
