@@ -7,6 +7,8 @@ as its best sentence. No model call happens here: sentence vectors were made at 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,12 +59,18 @@ class ScoredSentence:
         return vectors[self.index] if vectors is not None and self.index < len(vectors) else None
 
 
+# Sentence vectors kept in memory, in passages: a few MB, more than the shipped corpus holds.
+_CACHED_PASSAGES = 4096
+
+
 class EvidenceScorer:
     def __init__(self, settings: Settings, store: ChunkStore, keyword: LiveKeywordIndex, model: AnswerModel | None = None):
         self.settings = settings
         self.store = store
         self.keyword = keyword
         self._model = model
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # chunk id -> sentence vectors, least recently used first
+        self._vectors_lock = threading.Lock()  # the API answers in a thread pool
 
     @property
     def model(self) -> AnswerModel:
@@ -76,12 +84,22 @@ class EvidenceScorer:
         self._model = model
 
     def attach_vectors(self, candidates: list) -> None:
-        missing = [c.id for c in candidates if c.sentence_vectors is None]
-        if missing:
-            found = self.store.sentence_vectors(missing)
+        # A chunk id hashes everything that was embedded, so its sentence vectors never change:
+        # the popular passages of a store come back with most questions, and the store's
+        # filtered read of their vectors was a tenth of a warm answer.
+        with self._vectors_lock:
+            missing = [c.id for c in candidates if c.sentence_vectors is None and c.id not in self._vectors]
+        found = self.store.sentence_vectors(missing) if missing else {}
+        with self._vectors_lock:
+            for chunk_id, vectors in found.items():
+                vectors.setflags(write=False)  # shared by every later answer that retrieves the passage
+                self._vectors[chunk_id] = vectors
             for c in candidates:
-                if c.sentence_vectors is None:
-                    c.sentence_vectors = found.get(c.id)
+                if c.sentence_vectors is None and c.id in self._vectors:
+                    c.sentence_vectors = self._vectors[c.id]
+                    self._vectors.move_to_end(c.id)
+            while len(self._vectors) > _CACHED_PASSAGES:
+                self._vectors.popitem(last=False)
 
     def term_weights(self, terms: list[str]) -> dict[str, float]:
         index = self.keyword.get()

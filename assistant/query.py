@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from ingest import language
@@ -61,6 +62,9 @@ COUNTRY_NAMES = {
     "Finland": ("finland", "finnish", "suomi", "suomen", "suomija", "somija", "finlandia", "soome"),
     "Ukraine": ("ukrain", "ukrajin"),
 }
+# One pattern per country, compiled once: a word starting with any of its names. countries_in
+# runs on every candidate sentence of every answer, so a search per name was its largest cost.
+_COUNTRY_PATTERNS = {c: re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + ")") for c, names in COUNTRY_NAMES.items()}
 
 
 @dataclass
@@ -94,7 +98,7 @@ def analyse(text: str) -> QueryAnalysis:
     countries = countries_in(text)
     focus_match = _COUNT_FOCUS.search(folded)
     focus = tokenize(focus_match.group(2))[:3] if focus_match else []
-    stranger = language.foreign(text)
+    stranger, detected = _languages(text)
     return QueryAnalysis(
         foreign=stranger,
         asks_year=bool(_YEAR_CUE.search(folded)),
@@ -102,7 +106,7 @@ def analyse(text: str) -> QueryAnalysis:
         compares=bool(_COMPARE_CUE.search(folded)),
         focus=focus,
         text=text,
-        language="en" if stranger else language.detect(text, among=("en", "lt", "lv", "et", "pl", "fi")),
+        language=detected,
         answer_type=answer_type,
         terms=tokenize(text),
         names=_NAME.findall(text),
@@ -110,10 +114,19 @@ def analyse(text: str) -> QueryAnalysis:
     )
 
 
+@lru_cache(maxsize=4096)
+def _languages(text: str) -> tuple[str | None, str]:
+    """A language the corpus lacks that the text is clearly in, and its likeliest corpus language.
+    Cached: one ask analyses its question (and the question with its carried subject) several
+    times, and each identification scores every language's n-grams."""
+    stranger = language.foreign(text)
+    return stranger, "en" if stranger else language.detect(text, among=("en", "lt", "lv", "et", "pl", "fi"))
+
+
 def countries_in(text: str) -> list[str]:
     """The corpus's countries a text names, in any of its languages ("Lietuvos", "Polish")."""
     folded = fold(text)
-    return [c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)]
+    return [c for c, pattern in _COUNTRY_PATTERNS.items() if pattern.search(folded)]
 
 
 DATE_PATTERN = _DATE  # dates in folded text, in the corpus languages

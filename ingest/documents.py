@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 COUNTRIES = ("Lithuania", "Latvia", "Estonia", "Poland", "Finland", "Ukraine")
@@ -72,8 +73,9 @@ class Chunk:
     def lang(self) -> str:
         return self.language or self.source.language
 
-    @property
+    @cached_property
     def id(self) -> str:
+        # Cached (the chunk is frozen): ranking a query's candidates reads it tens of times each.
         # The sentence spans are part of the identity: their vectors are stored per sentence,
         # so a splitter that cuts the same text differently must re-embed it.
         # So is the context it is embedded in: a retitled source re-embeds its passages.

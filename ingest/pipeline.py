@@ -28,7 +28,7 @@ from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
 from ingest.manifest import Entry, Manifest
 from ingest.source_texts import SourceTexts
 from ingest.splitter import SPLITTER_VERSION, split
-from ingest.store import ChromaChunkStore, ChunkStore
+from ingest.store import ChromaChunkStore, ChunkStore, PassageVectors
 from ingest.timeline import TimelineStore
 
 SKIPPED_NAMES = {"README.md"}  # a folder's README describes the corpus; it is not a source
@@ -110,26 +110,32 @@ class Ingestor:
             bar = tqdm(files, desc="files", unit="file", disable=not progress, leave=False)
             embedding = tqdm(desc="embedding", unit="chunk", disable=not progress, leave=False)
             pending: list[_Prepared] = []
-            # A pipeline of two: a worker thread embeds and stores one batch of files while this
-            # one reads and splits the next (the model's forward pass releases the GIL, so on two
-            # cores splitting costs no wall time). One commit at a time, in file order: a killed
-            # run leaves the same manifest as a sequential one would.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-commit") as committer:
+            # A pipeline of three: this thread reads and splits files, one worker embeds a batch
+            # of them, another writes the batch embedded before it to the store and records its
+            # files (the model's forward pass releases the GIL, so on two cores neither the
+            # splitting nor the writes keep the model waiting). One commit at a time, in file
+            # order: a killed run leaves the same manifest as a sequential one would.
+            with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-embed") as embedder,
+                  ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-commit") as committer):
                 inflight: Future | None = None
+
+                def submit(batch: list[_Prepared]) -> Future:
+                    vectors = embedder.submit(self._embed, batch, in_store)
+                    if inflight is not None:
+                        inflight.result()  # at most one batch embedded ahead of the one being written
+                    return committer.submit(self._commit, batch, vectors, manifest, in_store, summary, embedding)
+
                 for path in bar:
                     bar.set_postfix_str(path.name[-40:])
                     prepared = self._prepare(path, manifest, in_store, seen, summary)
                     if prepared:
                         pending.append(prepared)
                     if sum(len(p.chunks) for p in pending) >= self.settings.embedding_batch_size * 4:
-                        if inflight is not None:
-                            inflight.result()
-                        inflight = committer.submit(self._commit, pending, manifest, in_store, summary, embedding)
-                        pending = []
+                        inflight, pending = submit(pending), []
+                if pending:
+                    inflight = submit(pending)
                 if inflight is not None:
                     inflight.result()
-            if pending:
-                self._commit(pending, manifest, in_store, summary, embedding)
             embedding.close()
             if prune:
                 self._prune(manifest, folders, seen, summary)
@@ -220,16 +226,28 @@ class Ingestor:
         chunks = split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars)
         return _Prepared(key, digest, document, chunks, old)
 
-    def _commit(self, batch: list[_Prepared], manifest: Manifest, in_store: set[str], summary: IngestSummary, bar) -> None:
-        """Embed the new passages of several files in full batches (per-file batches of a few
-        passages left the model a third idle), then record each file; the manifest is written
-        only once its files' chunks are stored, so a killed run resumes from there."""
+    def _embed(self, batch: list[_Prepared], in_store: set[str]) -> dict[str, PassageVectors]:
+        """The vectors of the passages of several files that the store lacks, embedded together
+        (per-file batches of a few passages left a batching model a third idle)."""
+        with self._books:
+            new_chunks = list({c.id: c for item in batch for c in item.chunks if c.id not in in_store}.values())
+        return dict(zip((c.id for c in new_chunks), self.store.embed(new_chunks)))
+
+    def _commit(self, batch: list[_Prepared], vectors: Future, manifest: Manifest, in_store: set[str], summary: IngestSummary, bar) -> None:
+        """Store the new passages of several files with the vectors embedded for them, then record
+        each file; the manifest is written only once its files' chunks are stored, so a killed
+        run resumes from there."""
+        embedded = vectors.result()
         with self._books:
             new_chunks = [c for item in batch for c in item.chunks if c.id not in in_store]
+        # Embedded ahead against the store as it was then: a passage that a batch recorded since
+        # has deleted (a source's old passages, should a later file bring them back) is embedded now.
+        late = list({c.id: c for c in new_chunks if c.id not in embedded}.values())
+        embedded.update(zip((c.id for c in late), self.store.embed(late)))
         size = self.settings.embedding_batch_size * 4
         for i in range(0, len(new_chunks), size):
             part = new_chunks[i : i + size]
-            self.store.add(part)
+            self.store.add(part, [embedded[c.id] for c in part])
             bar.update(len(part))
         with self._books:
             self._record(batch, manifest, in_store, summary)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 import numpy as np
 
-from assistant.query import COUNTRY_NAMES, QueryAnalysis, has_date, type_fit
+from assistant.query import QueryAnalysis, has_date, type_fit
+from assistant.query import countries_in as _countries_listed
 from ingest.keyword_index import fold, tokenize
 
 FEATURES = (
@@ -92,8 +94,15 @@ def section_numbers(heading: str) -> set[str]:
 
 
 def countries_in(text: str) -> set[str]:
-    folded = fold(text)
-    return {c for c, names in COUNTRY_NAMES.items() if any(re.search(rf"\b{n}", folded) for n in names)}
+    return set(_countries_listed(text))
+
+
+@lru_cache(maxsize=100_000)
+def _sentence_facts(sentence: str) -> tuple[str, frozenset[str], frozenset[str], frozenset[str]]:
+    """A source sentence's cleaned text, terms, figures and countries. Cached: they depend on the
+    sentence alone, and every question that retrieves a passage featurizes its sentences again."""
+    text = clean(sentence)
+    return text, frozenset(tokenize(text)), frozenset(figures(text)), frozenset(countries_in(text))
 
 
 def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: list, weights: dict[str, float]) -> list[tuple[object, int, np.ndarray]]:
@@ -125,11 +134,8 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
         vectors = c.sentence_vectors
         n = len(chunk.sentences)
         for i, (start, end) in enumerate(chunk.sentences):
-            text = clean(chunk.text[start:end])
-            terms = set(tokenize(text))
+            text, terms, sentence_figures, mentioned = _sentence_facts(chunk.text[start:end])
             fit = type_fit(analysis.answer_type, text, analysis.terms, analysis.focus, analysis.asks_year, analysis.asks_amount)
-            sentence_figures = figures(text)
-            mentioned = countries_in(text)
             row = np.zeros(len(FEATURES))
             row[INDEX["semantic"]] = float(vectors[i] @ query_vector) if vectors is not None and i < len(vectors) else float(c.dense or 0.0)
             row[INDEX["lexical"]] = sum(w for t, w in weights.items() if t in terms) / total

@@ -156,6 +156,24 @@ def test_delete_removes_chunks_from_every_read(store, embedder, chunks):
     assert not [c for c, _ in search(store, embedder, "Saeima Latvia vote", k=20) if c.id in gone]
 
 
+def test_a_reader_beside_the_writer_sees_its_moved_spans_and_deletions(store, backend_settings, embedder, chunks):
+    # Another API worker: it has read the passages (and holds them) before an ingest rewrites them.
+    reader = ChromaChunkStore(backend_settings, embedder, create=False)
+    treaty = [c for c in chunks if c.source.id == "alpha-treaty"]
+    assert reader.get([c.id for c in treaty]) == treaty
+    query = "How long after the notice does a withdrawal become effective?"
+    assert search(reader, embedder, query, k=1)[0][0] in treaty
+
+    moved = [dataclasses.replace(c, start=c.start + 7, end=c.end + 7) for c in treaty]
+    store.update_metadata(moved)
+    assert reader.get([m.id for m in moved]) == moved
+    assert search(reader, embedder, query, k=1)[0][0] in moved
+
+    store.delete([m.id for m in moved])
+    assert reader.get([m.id for m in moved]) == []
+    assert not [c for c, _ in search(reader, embedder, query, k=20) if c.source.id == "alpha-treaty"]
+
+
 def test_iter_texts_pages_through_every_embedded_text(filled, chunks):
     _, store = filled
     pages = list(store.iter_texts(batch=3))

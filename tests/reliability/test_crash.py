@@ -119,11 +119,11 @@ def test_a_kill_between_the_vector_writes_never_leaves_a_chunk_without_its_sente
     store._sentences = Dying(store._sentences)
     real_add, calls = store.add, [0]
 
-    def add(chunks):
+    def add(chunks, vectors=None):
         calls[0] += 1
         if calls[0] == 2:  # the second batch's vectors: one of the two writes happens, then death
             budget[0] = 1
-        return real_add(chunks)
+        return real_add(chunks, vectors)
 
     store.add = add
     with pytest.raises(Killed):
