@@ -64,6 +64,7 @@ TORCH = "sentence-transformers"
 PREFERENCE = ("onnx-int8", "onnx-fp32")  # fastest first: the first one whose quality holds is chosen
 QUALITY_TOLERANCE = 0.01  # the most hit@5 or key-fact accuracy may drop against PyTorch
 WORKERS = (1, 2, 4)
+KEEP_ALIVE_S = "75"
 LOAD_CLIENTS = 50
 FULL_SCALE = (1_000, 10_000, 100_000)
 QUICK_SCALE = (1_000, 10_000)
@@ -518,8 +519,10 @@ class Bench:
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         env = _desk_env(settings, DESK_STORE=str(settings.store), DESK_CHROMA_URL=settings.chroma_url)
+        # As the README's recipe: a keep-alive longer than the client pool's (httpx: 5 s), or the
+        # server closes a connection just as a client reuses it (a ReadError at ~100 answers/s).
         with _Process([sys.executable, "-m", "uvicorn", "--factory", "api.asgi:create", "--workers", str(workers), "--no-access-log",
-                       "--host", "127.0.0.1", "--port", str(port)], env) as proc:
+                       "--timeout-keep-alive", KEEP_ALIVE_S, "--host", "127.0.0.1", "--port", str(port)], env) as proc:
             # Each new connection may land on another worker: ready when several in a row say so.
             _wait_healthy(base, proc, _now(), in_a_row=3 * workers)
             cpu = _cpu_times()
