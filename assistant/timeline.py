@@ -308,7 +308,7 @@ class TimelineAnswerer:
         steps = asked_steps(analysis)
         # The ranker's probability for a cited sentence that retrieval also found orders its
         # citations; the others keep the extraction's confidence.
-        ranked = {(s.source_id, s.start, s.end): s.score for c in candidates for s in c.sentences}
+        ranked = _ranked_sentences(candidates)
         rows = [(cell.date, state, step, cell) for state, row in timeline.states.items() for step, cell in row.items()
                 if step in steps and cell.date]
         if not rows:
@@ -334,7 +334,7 @@ class TimelineAnswerer:
         cell, notice = row.get("effective"), row.get("notified_un")
         if cell is None or not cell.date:
             return None
-        ranked = {(s.source_id, s.start, s.end): s.score for c in candidates for s in c.sentences}
+        ranked = _ranked_sentences(candidates)
         sentence = self._sentence(state, "effective", cell, ranked)
         if len(cell.date) == 7 and notice is not None and notice.date and len(notice.date) == 10 \
                 and _add_months(notice.date, NOTICE_MONTHS).startswith(cell.date):
@@ -359,6 +359,11 @@ class TimelineAnswerer:
                 "; the sources differ on the votes for it: " + " vs ".join(str(v.in_favour) for v in counts)
             support += [_evidence(c, ranked) for c in cell.numbered()[len(support):]]
         return DraftSentence(text + ".", support)
+
+
+def _ranked_sentences(candidates: list) -> dict[tuple[str, int, int], float]:
+    """The ranker's probability of each sentence retrieval found, by (source, start, end)."""
+    return {(s.source_id, s.start, s.end): s.score for c in candidates for s in c.sentences}
 
 
 def _evidence(citation: Citation, ranked: dict) -> ScoredSentence:
