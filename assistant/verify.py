@@ -25,7 +25,7 @@ import numpy as np
 
 from assistant.evidence import ScoredSentence
 from desk.settings import Settings
-from ingest.keyword_index import fold
+from ingest.keyword_index import fold, tokenize
 
 _NUMBER = re.compile(r"\d+(?:[ ,.\u00a0\u202f]\d{3})*(?:[.,]\d+)?")
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?")
@@ -73,6 +73,8 @@ _OPENERS = _NOT_NAMES | {
     "despite", "although", "because", "once", "until", "you", "his", "her", "their", "our", "what", "which", "who", "how", "why",
     "here", "now", "today", "finally", "first", "second", "later", "earlier", "meanwhile", "instead", "overall", "together",
 }
+# Words that turn a claim; the keyword index drops them ("no" is also Latvian for "from").
+_NEGATIONS = {"no", "not", "never", "none", "nor", "neither", "without", "nie", "ne", "ei"}
 _NAME_STEM = 5  # "Lithuania" / "Lithuanian" / "Lithuania's"; "Seimas" / "Seimo" share "seim"
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget)\b[^.]{0,60}\b(question|instructions?|prompt|above|previous|rules)\b"
@@ -155,6 +157,32 @@ def missing(claimed: Facts, text: str) -> Facts:
         frozenset(claimed.months - months(text)),
         frozenset(n for n in claimed.names if n not in present),
     )
+
+
+def left_out(source: str, text: str) -> list[str]:
+    """What `source` states that `text` does not say as `source` says it: each run of number and
+    month words ("27 June 2025", "84 4 2", "six months") verbatim (folded), and each content word
+    (by the keyword index's stem, so "Lithuania's" = "Lithuanian"; "no" and "not" included). A
+    paraphrase that writes "June 27, 2025" or "6" for "six" states the same fact but not the words
+    a reader looks for; one that keeps the figures but drops "one third" or "no" changes the claim."""
+    tokens = _tokens(source)
+    runs, run = [], []
+    for token in tokens + [""]:
+        if token and (any(c.isdigit() for c in token) or months(token) or numbers(token)):
+            run.append(token)
+        elif run:
+            if len(run) > 1 or len(run[0]) > 3 or not months(run[0]):  # a lone "may" is a verb as often
+                runs.append(" ".join(run))
+            run = []
+    written = " " + " ".join(_tokens(text)) + " "
+    said = set(tokenize(text))
+    words = [w for w in dict.fromkeys(tokenize(source)) if len(w) > 1 and not w.isdigit() and w not in said]
+    words += [w for w in dict.fromkeys(tokens) if w in _NEGATIONS and f" {w} " not in written]
+    return [r for r in dict.fromkeys(runs) if f" {r} " not in written] + words
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", fold(text))
 
 
 def _words(text: str) -> list[str]:

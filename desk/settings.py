@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     llm_evidence_chars: int = Field(
         2400, ge=200, description="Most characters of evidence in the LLM prompt (~600 tokens: prefill dominates latency on a CPU)"
     )
+    llm_condense: bool = Field(
+        False, description="Let the LLM rewrite a follow-up as a standalone question (else the answer layer's own resolver, which measured better)"
+    )
     ollama_url: str = "http://127.0.0.1:11434"
     verify_min_similarity: float = Field(
         0.35,

@@ -8,8 +8,11 @@ source and date: a prompt of a few hundred tokens, since prefill dominates laten
 told what kind of fact is asked for, about whom, and for a list which items. Its [n] markers are
 hints that the verifier (`assistant.verify`) checks, re-points or drops. A reply that declines, or
 none of whose sentences holds up, or an endpoint that fails or runs past `llm_budget_s`, gives
-the extractive answer instead, with a visible note; a verified answer that lacks the asked-for
-figure, date or name the extractive lead sentence carries gets that sentence added, cited.
+the extractive answer instead, with a visible note. A verified sentence is shown as the model
+wrote it only when it says everything its evidence sentence says (`verify.left_out`: the figures
+and dates as written, every content word, every "no"), else that evidence is shown; and every
+sentence of the extractive answer whose content the reply left out follows, cited. So the answer
+with a model never states less than the answer without one — a small model mostly reorders.
 
 The passages are data: the prompt says so, and an obeyed injection fails verification."""
 
@@ -26,7 +29,7 @@ from assistant.answering.decompose import is_list
 from assistant.answering.features import clean, countries_in
 from assistant.evidence import ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput
-from assistant.verify import Facts, Verifier, facts, missing, stem
+from assistant.verify import Verifier, left_out, stem
 from desk.settings import Settings
 from ingest.keyword_index import fold
 
@@ -112,6 +115,8 @@ class LLMGenerator:
         return [SystemMessage(system), *history, HumanMessage(user)]
 
     def condense(self, question: str, history: list[Turn]) -> str | None:
+        if not self.settings.llm_condense:
+            return None  # the rule-based resolver, whose reading the answer layer was trained on
         transcript = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
         try:
             reply = self.chat_model.invoke([SystemMessage(CONDENSE_PROMPT), HumanMessage(f"{transcript}\nuser: {question}")])
@@ -169,7 +174,21 @@ class LLMGenerator:
                 changes.extend(verdict.changes)
                 if not verdict.kept:
                     continue
-                sentence = DraftSentence(verdict.text, verdict.support)
+                sentence: DraftSentence | None = DraftSentence(verdict.text, verdict.support)
+                gone = left_out(" ".join(clean(s.text) for s in verdict.support), verdict.text)
+                if gone and verdict.support:
+                    # A paraphrase that drops or rewrites part of its evidence (measured with the
+                    # 0.5B: "sits on the president" for a list of members, a "no" lost) is a
+                    # worse answer than the evidence.
+                    sentence = _quoted(verdict.support, extractive, kept)
+                    changes.append(f"served the evidence in place of “{_short(text)}”: the reply left out {', '.join(gone[:3])}")
+                    if sentence is None:
+                        continue
+                # Within the cap, room stays for what the extractive answer still owes.
+                owed = _owed(extractive, [*kept, sentence])
+                if len(kept) + 1 + len(owed) > max(self.settings.max_answer_sentences, len(_owed(extractive, []))):
+                    changes.append(f"left out “{_short(sentence.text)}”: the answer's sentences are capped (DESK_MAX_ANSWER_SENTENCES)")
+                    continue
                 kept.append(sentence)
                 yield sentence
                 if len(kept) >= self.settings.max_answer_sentences:
@@ -191,39 +210,18 @@ class LLMGenerator:
             yield from draft.sentences
             yield draft
             return
+        # Whatever the extractive answer states that the reply left out follows, cited: with a
+        # model the answer says no less than without one.
+        rest = _owed(extractive, kept)
         if failure:
-            # Cut off mid-answer: what was verified stays (it is on screen already), the rest of
-            # the extractive answer follows, and the note says so.
-            shown = [s for d in kept for s in d.support]
-            rest = [d for d in extractive.sentences if d.support and not any(s is t for s in d.support for t in shown)]
-            note = DraftSentence(DIRECT_MESSAGES.get(data.analysis.language, DIRECT_MESSAGES["en"]), [])
             changes.append("completed from the passages directly: the LLM reply was cut off")
-            for sentence in [*rest, note]:
-                kept.append(sentence)
-                yield sentence
+            rest.append(DraftSentence(DIRECT_MESSAGES.get(data.analysis.language, DIRECT_MESSAGES["en"]), []))
         else:
-            added = self._asked_fact(data, extractive, kept)
-            if added is not None:
-                changes.append(f"added the evidence sentence with the asked-for fact “{_short(added.text)}”")
-                kept.append(added)
-                yield added
+            changes.extend(f"added the evidence sentence with the asked-for fact “{_short(d.text)}”" for d in rest)
+        for sentence in rest:
+            kept.append(sentence)
+            yield sentence
         yield Draft(sentences=kept, changes=changes, timings_ms=timings)
-
-    def _asked_fact(self, data: GenerationInput, extractive: Draft, kept: list[DraftSentence]) -> DraftSentence | None:
-        """The extractive lead sentence, when it carries the asked-for figure, date or name and
-        no kept sentence states it."""
-        kind = data.analysis.answer_type
-        if kind not in ("number", "date", "person"):
-            return None
-        lead = next((d for d in extractive.sentences if len(d.support) == 1 and d.support[0].fit >= 1.0), None)
-        if lead is None or any(lead.support[0] is s for d in kept for s in d.support):
-            return None
-        asked = missing(facts(lead.text), data.analysis.text)  # what the lead says beyond the question
-        wanted = Facts(asked.numbers, asked.months, frozenset()) if kind in ("number", "date") else Facts(frozenset(), frozenset(), asked.names)
-        if not wanted:
-            return None
-        written = " ".join(d.text for d in kept)
-        return DraftSentence(clean(lead.support[0].text), lead.support) if missing(wanted, written) == wanted else None
 
     def _tokens(self, messages: list[BaseMessage], started: float, timings: dict, state: dict) -> Iterator[str]:
         """The reply's text pieces. Ends cleanly, saying why in `state["cut"]`, when the endpoint
@@ -312,6 +310,30 @@ def declines(text: str) -> bool:
     if any(folded.startswith(fold(m).rstrip(". ")) for m in ABSTAIN_MESSAGES.values()):
         return True
     return bool(_DECLINE.search(text))
+
+
+def _owed(extractive: Draft, kept: list[DraftSentence]) -> list[DraftSentence]:
+    """The extractive answer's sentences the kept sentences do not carry: neither quoted nor
+    written out with all their evidence says."""
+    shown = [s for d in kept for s in d.support]
+    written = " ".join(d.text for d in kept)
+    return [
+        d for d in extractive.sentences
+        if d.support
+        and not all(any(s is t for t in shown) for s in d.support)
+        and left_out(" ".join(clean(s.text) for s in d.support), written)
+    ]
+
+
+def _quoted(support: list[ScoredSentence], extractive: Draft, kept: list[DraftSentence]) -> DraftSentence | None:
+    """The evidence itself, as the extractive answer words it when it quotes the same sentences;
+    None when it is on screen already."""
+    shown = [s for d in kept for s in d.support]
+    fresh = [s for s in support if all(s is not t for t in shown)]
+    if not fresh:
+        return None
+    same = next((d for d in extractive.sentences if d.support and all(any(s is t for t in fresh) for s in d.support)), None)
+    return same if same is not None else DraftSentence(" ".join(clean(s.text) for s in fresh), fresh)
 
 
 def _key(text: str) -> str:
