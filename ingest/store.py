@@ -59,15 +59,18 @@ class ChunkStore(Protocol):
     def heartbeat(self) -> None: ...
 
 
+# One insert thread: Chroma's default (a thread per core) took the core the embedding model runs
+# on during ingest (ingest / raw encode 0.70 -> 0.74 in one probe) and, in a server, the cores the
+# other workers answer on; inserts are also deterministic then.
 # Wide graph search: at this corpus's size (hundreds to thousands of passages) it returns the
 # exact nearest neighbours, so two stores built from the same corpus rank alike and the answer
 # model rebuilt from either is the same; the cost per query stays under a millisecond.
-HNSW = {"space": "cosine", "ef_construction": 400, "ef_search": 400, "max_neighbors": 32}
+HNSW = {"space": "cosine", "ef_construction": 400, "ef_search": 400, "max_neighbors": 32, "num_threads": 1}
 # The sentence vectors are only ever read by chunk id, never searched, yet Chroma indexes every
 # vector it holds: a small graph makes their writes cheaper (the shipped corpus's 787 sentences:
 # 0.06 s of CPU against 0.16 s with the wide one; the gap grows with the store). A store made
 # before keeps the graph it was made with (Chroma keeps a collection's configuration).
-SENTENCE_HNSW = {"space": "cosine", "ef_construction": 8, "ef_search": 8, "max_neighbors": 4}
+SENTENCE_HNSW = {"space": "cosine", "ef_construction": 8, "ef_search": 8, "max_neighbors": 4, "num_threads": 1}
 
 
 class ChromaChunkStore:
