@@ -34,8 +34,10 @@ class AskRequest(BaseModel):
 
     # Not pydantic constraints: deps.check_question refuses with clearer messages. The schema
     # still states them; app.py writes the configured maximum (DESK_MAX_QUESTION_CHARS) into it.
+    # "Not blank" as Python's str.strip reads it: JSON Schema's \s (ECMAScript's) lacks the
+    # separators U+001C-U+001F and U+0085, so a question of "\u001e" matched \S yet was refused.
     question: str = Field(description="The question; not blank, at most `max_question_chars` characters",
-                          json_schema_extra={"minLength": 1, "pattern": r"\S"})
+                          json_schema_extra={"minLength": 1, "pattern": r"[^\s\u001c-\u001f\u0085]"})
     history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS, description="Earlier turns, oldest first")
     filters: RequestFilters | None = None
 

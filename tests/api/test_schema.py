@@ -45,3 +45,15 @@ UNSTATABLE = {("POST", "/v1/chat/completions"), ("POST", "/api/documents")}
 def test_every_response_matches_the_openapi_document(case):
     excluded = [positive_data_acceptance] if (case.method.upper(), case.path) in UNSTATABLE else []
     case.call_and_validate(excluded_checks=excluded)
+
+
+def test_the_stated_not_blank_rule_is_the_one_the_api_applies():
+    # Hypothesis once sent "\u001e": schema-valid under a plain \S, stripped to nothing by the API.
+    import re
+
+    from api.schemas import AskRequest
+
+    pattern = AskRequest.model_json_schema()["properties"]["question"]["pattern"]
+    for blank in (" ", "\t\n", "\u001e", "\u0085", "\u00a0", "\u3000 \u2029"):
+        assert blank.strip() == "" and re.search(pattern, blank) is None, repr(blank)
+    assert re.search(pattern, " what does Article 20 say? ")
