@@ -149,6 +149,7 @@ class LLMGenerator:
         declined = False
         state: dict = {}
         tokens = self._tokens(self.messages(data, evidence), started, timings, state)
+        room = max(self.settings.max_answer_sentences, len(_owed(extractive, [])))  # a long extractive list still fits
         try:
             for raw, last in sentences(tokens):
                 text, cited = parse(raw)
@@ -186,7 +187,7 @@ class LLMGenerator:
                         continue
                 # Within the cap, room stays for what the extractive answer still owes.
                 owed = _owed(extractive, [*kept, sentence])
-                if len(kept) + 1 + len(owed) > max(self.settings.max_answer_sentences, len(_owed(extractive, []))):
+                if len(kept) + 1 + len(owed) > room:
                     changes.append(f"left out “{_short(sentence.text)}”: the answer's sentences are capped (DESK_MAX_ANSWER_SENTENCES)")
                     continue
                 kept.append(sentence)
