@@ -176,7 +176,7 @@ class LLMGenerator:
                 if not verdict.kept:
                     continue
                 sentence: DraftSentence | None = DraftSentence(verdict.text, verdict.support)
-                gone = left_out(" ".join(clean(s.text) for s in verdict.support), verdict.text)
+                gone = left_out(_text_of(verdict.support), verdict.text)
                 if gone and verdict.support:
                     # A paraphrase that drops or rewrites part of its evidence (measured with the
                     # 0.5B: "sits on the president" for a list of members, a "no" lost) is a
@@ -313,28 +313,36 @@ def declines(text: str) -> bool:
     return bool(_DECLINE.search(text))
 
 
+def _text_of(evidence: list[ScoredSentence]) -> str:
+    return " ".join(clean(s.text) for s in evidence)
+
+
+def _support_of(kept: list[DraftSentence]) -> list[ScoredSentence]:
+    return [s for d in kept for s in d.support]
+
+
 def _owed(extractive: Draft, kept: list[DraftSentence]) -> list[DraftSentence]:
     """The extractive answer's sentences the kept sentences do not carry: neither quoted nor
     written out with all their evidence says."""
-    shown = [s for d in kept for s in d.support]
+    shown = _support_of(kept)
     written = " ".join(d.text for d in kept)
     return [
         d for d in extractive.sentences
         if d.support
         and not all(any(s is t for t in shown) for s in d.support)
-        and left_out(" ".join(clean(s.text) for s in d.support), written)
+        and left_out(_text_of(d.support), written)
     ]
 
 
 def _quoted(support: list[ScoredSentence], extractive: Draft, kept: list[DraftSentence]) -> DraftSentence | None:
     """The evidence itself, as the extractive answer words it when it quotes the same sentences;
     None when it is on screen already."""
-    shown = [s for d in kept for s in d.support]
+    shown = _support_of(kept)
     fresh = [s for s in support if all(s is not t for t in shown)]
     if not fresh:
         return None
     same = next((d for d in extractive.sentences if d.support and all(any(s is t for t in fresh) for s in d.support)), None)
-    return same if same is not None else DraftSentence(" ".join(clean(s.text) for s in fresh), fresh)
+    return same if same is not None else DraftSentence(_text_of(fresh), fresh)
 
 
 def _key(text: str) -> str:
