@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from assistant.answer import Turn
 from assistant.query import COUNTRY_NAMES, countries_in
 from ingest.keyword_index import fold, tokenize
+from ingest.timeline import states_named
 
 # Folded forms. Personal pronouns point at a person; the others at a thing, place or body.
 _PERSONAL = re.compile(r"\b(he|she|his|her|him|hers|himself|herself|jis|ji|jo|jos|vins|vina|tema|ona|jego|jej|han|hanen)\b")
@@ -156,7 +157,9 @@ def resolve(question: str, history: list[Turn]) -> Resolved:
     if swapped is not None:
         return swapped
     folded = fold(question)
-    own_people, own_countries = people_in(question), countries_in(question)
+    # "The Baltic states" names its countries as surely as "Latvia" does: the country in focus
+    # would pull the search back to the previous question's country.
+    own_people, own_countries = people_in(question), countries_in(question) or states_named(question)
     own_subject = own_people + own_countries + bodies_in(question) + documents_in(question)
     personal = bool(_PERSONAL.search(folded)) and not own_people
     own_terms = len(tokenize(question))

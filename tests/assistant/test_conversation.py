@@ -62,6 +62,18 @@ def test_a_wrong_person_in_an_answer_does_not_replace_the_one_asked_about():
     assert resolve("And how did she react to the vote?", history).subject[:1] == ["Novak"]
 
 
+def test_a_group_of_countries_is_the_questions_own_country_subject():
+    history = turns(
+        "Who leads the campaign against landmines?",
+        "Director Maria Novak leads the campaign [1].",
+        "What did she say about Poland's plans to make mines?",
+        "She said production would take a long time to start [1].",
+    )
+    resolved = resolve("And how did she react when the Baltic states filed their withdrawals?", history)
+    assert "Novak" in resolved.subject
+    assert "Poland" not in resolved.subject
+
+
 def test_body_there_refers_to_the_parliament_last_asked_about():
     history = turns("How many members of the Saeima voted for the bill?", "66 members voted for it [1].")
     resolved = resolve("And who abstained there?", history)
