@@ -112,9 +112,11 @@ class Ingestor:
             pending: list[_Prepared] = []
             # A pipeline of three: this thread reads and splits files, one worker embeds a batch
             # of them, another writes the batch embedded before it to the store and records its
-            # files (the model's forward pass releases the GIL, so on two cores neither the
-            # splitting nor the writes keep the model waiting). One commit at a time, in file
-            # order: a killed run leaves the same manifest as a sequential one would.
+            # files (the model's forward pass releases the GIL, so the splitting overlaps it;
+            # Chroma's embedded writes hold the GIL for their whole call, so the model waits out
+            # each write, ~0.7 s per fresh ingest of the corpus: see the README's benchmark).
+            # One commit at a time, in file order: a killed run leaves the same manifest as a
+            # sequential one would.
             with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-embed") as embedder,
                   ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-commit") as committer):
                 inflight: Future | None = None
