@@ -48,20 +48,10 @@ FEATURES = (
     "neighbour_lexical",  # the best lexical share of the sentences just before and after
     "neighbour_semantic",
     "passage_best_lexical",  # the best lexical share of any sentence of the passage
-    "asks_view_reports_speech",  # "what did she say / how did he react" and a sentence reporting what someone said
 )
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 
 _FIGURE = re.compile(r"\b\d[\d,.]*\b")
-# Questions about what someone said or thought, and sentences that report speech: plain English
-# reporting verbs (folded), the register of news and statements whatever the subject.
-_ASKS_VIEW = re.compile(
-    r"\b(say|said|says|react\w*|respon\w*|think|thought|view|views|position|stance|opinion|comment\w*|describ\w*|"
-    r"call|called|criticis\w*|criticiz\w*|condemn\w*|warn\w*|argu\w*|explain\w*|justif\w*|reason given)\b")
-_REPORTS_SPEECH = re.compile(
-    r"\b(said|says|say|told|stated|states|declared|announced|called|calls|condemn\w*|denounc\w*|warned|warns|argued|argues|"
-    r"described|criticis\w*|criticiz\w*|welcomed|urged|urges|added|noted|stressed|insisted|explained|according to|"
-    r"expressed|regret\w*|deplor\w*|reacted|responded)\b")
 _MARKUP = re.compile(r"^\s*(\*\*[\w()]+\.?\*\*\s*|#+\s*|[-*]\s+)")
 
 
@@ -108,12 +98,11 @@ def countries_in(text: str) -> set[str]:
 
 
 @lru_cache(maxsize=100_000)
-def _sentence_facts(sentence: str) -> tuple[str, frozenset[str], frozenset[str], frozenset[str], bool]:
-    """A source sentence's cleaned text, terms, figures, countries and whether it reports speech.
-    Cached: they depend on the sentence alone, and every question that retrieves a passage
-    featurizes its sentences again."""
+def _sentence_facts(sentence: str) -> tuple[str, frozenset[str], frozenset[str], frozenset[str]]:
+    """A source sentence's cleaned text, terms, figures and countries. Cached: they depend on the
+    sentence alone, and every question that retrieves a passage featurizes its sentences again."""
     text = clean(sentence)
-    return text, frozenset(tokenize(text)), frozenset(figures(text)), frozenset(countries_in(text)), bool(_REPORTS_SPEECH.search(fold(text)))
+    return text, frozenset(tokenize(text)), frozenset(figures(text)), frozenset(countries_in(text))
 
 
 def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: list, weights: dict[str, float]) -> list[tuple[object, int, np.ndarray]]:
@@ -126,7 +115,6 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
     # aggression against Ukraine" for a question about Estonia's minister).
     own_names = {t for name in analysis.names if not countries_in(name) for t in tokenize(name)} - GENERIC_TERMS
     question_figures = figures(analysis.text)
-    asks_view = bool(_ASKS_VIEW.search(fold(analysis.text)))
     question_phrases = figure_phrases(analysis.text)
     dense_order = sorted((c for c in candidates if c.dense is not None), key=lambda c: -c.dense)
     keyword_order = sorted((c for c in candidates if c.keyword is not None), key=lambda c: -c.keyword)
@@ -146,7 +134,7 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
         vectors = c.sentence_vectors
         n = len(chunk.sentences)
         for i, (start, end) in enumerate(chunk.sentences):
-            text, terms, sentence_figures, mentioned, reports_speech = _sentence_facts(chunk.text[start:end])
+            text, terms, sentence_figures, mentioned = _sentence_facts(chunk.text[start:end])
             fit = type_fit(analysis.answer_type, text, analysis.terms, analysis.focus, analysis.asks_year, analysis.asks_amount)
             row = np.zeros(len(FEATURES))
             row[INDEX["semantic"]] = float(vectors[i] @ query_vector) if vectors is not None and i < len(vectors) else float(c.dense or 0.0)
@@ -173,7 +161,6 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
             row[INDEX["question_figures"]] = len(question_figures & sentence_figures) / len(question_figures) if question_figures else 0.0
             row[INDEX["question_figures_heading"]] = figures_heading
             row[INDEX["has_figure"]] = float(bool(sentence_figures))
-            row[INDEX["asks_view_reports_speech"]] = float(asks_view and reports_speech)
             rows.append((c, i, row))
         _neighbours([r for _, _, r in rows[len(rows) - n :]])
     if rows:
