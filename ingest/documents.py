@@ -9,6 +9,10 @@ from functools import cached_property
 from typing import Any
 
 COUNTRIES = ("Lithuania", "Latvia", "Estonia", "Poland", "Finland", "Ukraine")
+# Kinds of source whose date is when it reported what it says (a news item, a press statement).
+# A treaty's or a law's date is when the text was made, not when the events it lays down
+# happen, so it never dates an undated sentence of it.
+REPORT_KINDS = frozenset({"news", "statement"})
 
 
 @dataclass(frozen=True)

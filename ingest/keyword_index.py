@@ -99,18 +99,20 @@ class KeywordIndex:
         self.bm25 = bm25
         self.fingerprint = fingerprint
         self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
-        self._idf = self._document_frequencies()
+        self._idf, self._common = self._document_frequencies()
         self._by_initial: dict[str, list[str]] | None = None  # built on the first misspelt query
 
-    def _document_frequencies(self) -> dict[str, float]:
-        """Inverse document frequency per token, for weighting query terms when reranking."""
+    def _document_frequencies(self) -> tuple[dict[str, float], frozenset[str]]:
+        """Inverse document frequency per token, for weighting query terms when reranking, and
+        the tokens in most passages."""
         if self.bm25 is None:
-            return {}
+            return {}, frozenset()
         indptr = np.asarray(self.bm25.scores["indptr"])
         df = np.diff(indptr)
         n = max(len(self.ids), 1)
         idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        return {token: float(idf[i]) for token, i in self.bm25.vocab_dict.items() if i < len(idf)}
+        vocab = [(token, i) for token, i in self.bm25.vocab_dict.items() if i < len(idf)]
+        return {token: float(idf[i]) for token, i in vocab}, frozenset(token for token, i in vocab if df[i] > n / 2)
 
     def idf(self, token: str) -> float:
         """Weight of a token; unknown tokens get the weight of the rarest ones."""
@@ -122,6 +124,11 @@ class KeywordIndex:
 
     def knows(self, token: str) -> bool:
         return token in self._idf
+
+    def common(self, token: str) -> bool:
+        """In more than half the passages: a word that tells no passage apart ("mine" in a mine
+        ban corpus), so a question's capitalised "Mine" names no subject of its own."""
+        return token in self._common
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Iterable[str], fingerprint: str) -> KeywordIndex:

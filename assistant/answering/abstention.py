@@ -84,7 +84,7 @@ def lacking(analysis: QueryAnalysis, pool: list, keyword_index) -> str:
         return f"The sources never mention {_join(unknown)}."
     names, seen = [], set()
     for name in analysis.countries + analysis.names:
-        tokens = frozenset(tokenize(name)) & name_tokens(analysis)
+        tokens = frozenset(t for t in tokenize(name) if not (keyword_index and keyword_index.common(t))) & name_tokens(analysis)
         if tokens and not tokens <= seen:  # "Lithuania" and "Lithuania's" are one name
             names.append(name)
             seen |= tokens

@@ -21,6 +21,7 @@ from assistant.evidence import EvidenceScorer, ScoredSentence
 from assistant.generators import Draft, DraftSentence, GenerationInput
 from assistant.query import DATE_PATTERN, QueryAnalysis
 from desk.settings import Settings
+from ingest.documents import REPORT_KINDS
 from ingest.keyword_index import fold, tokenize
 
 
@@ -113,10 +114,11 @@ def _reported_on(analysis: QueryAnalysis, lead: ScoredSentence) -> str:
     """For a "when" question whose best evidence carries no date: the date its source was
     published, as an attribution ("Reported on 3 January 2025:"), since a report of what someone
     said is dated by the report; with the place its dateline gives ("Reported from Geneva on
-    1 July 2025:"), where the report was filed."""
-    if analysis.answer_type != "date" or lead.fit >= 1.0:
-        return ""
+    1 July 2025:"), where the report was filed. Only for a report (`REPORT_KINDS`): "Reported
+    from Oslo on 18 September 1997:" before a treaty's amendment clause reads as the date asked for."""
     source = lead.candidate.chunk.source
+    if analysis.answer_type != "date" or lead.fit >= 1.0 or source.kind not in REPORT_KINDS:
+        return ""
     parts = (source.date or "").split("-")
     if len(parts) != 3:
         return ""

@@ -126,3 +126,11 @@ def test_a_question_naming_an_article_is_answered_from_it_under_its_title(assist
     assert answer.sentences[0].text.startswith("Article 20 — Duration and withdrawal: "), answer.answer
     treaty = [c.heading for c in answer.citations if c.heading.startswith("Article ")]
     assert treaty and all(h.startswith("Article 20 ") for h in treaty), treaty
+
+
+def test_a_treatys_own_date_never_dates_an_undated_clause_of_it(assistant):
+    # The treaty's date is when it was made, not when its clauses take effect: the answer must
+    # not open with it as though it were the date asked for.
+    answer = assistant.ask("On what date did the Mine Ban Convention enter into force?")
+    assert "1 March 1999" in answer.answer, answer.answer
+    assert not answer.sentences[0].text.startswith("Reported"), answer.answer

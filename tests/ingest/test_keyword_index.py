@@ -154,3 +154,10 @@ def test_a_misspelling_counts_below_the_right_spelling():
     assert 0 < misspelt[1] < right[1]
     assert index.near("parlia") == []  # a known word has no neighbours to guess
     assert index.near("par") == []  # too short to guess from
+
+
+def test_a_word_in_most_passages_is_common_and_a_rarer_one_is_not():
+    texts = ["The mine ban holds.", "A mine was cleared.", "Mines were destroyed.", "Saeima voted."]
+    index = KeywordIndex.build(["a", "b", "c", "d"], texts, fingerprint="fp")
+    assert index.common(tokenize("mine")[0])
+    assert not index.common(tokenize("Saeima")[0]) and not index.common(tokenize("ban")[0])

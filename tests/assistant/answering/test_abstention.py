@@ -47,3 +47,14 @@ def test_a_when_question_counts_only_sentences_that_carry_a_date():
     pool = _pool(("The government approved the proposal.", 0.7, 0.0), ("It was approved on 8 May 2025.", 0.3, 1.0))
     assert _row("When did the government approve the proposal?", pool)["typed_best"] == 0.3
     assert _row("Why did the government approve the proposal?", pool)["typed_best"] == 0.7
+
+
+def test_a_decline_names_no_subject_after_words_every_passage_shares():
+    from assistant.answering.abstention import lacking
+    from ingest.keyword_index import KeywordIndex
+
+    texts = ["The mine ban convention holds.", "A mine ban was agreed.", "A mine ban debate in Estonia.", "Latvia left."]
+    index = KeywordIndex.build(["a", "b", "c", "d"], texts, fingerprint="fp")
+    assert lacking(analyse("On what date did the Mine Ban Convention enter into force?"), [], index) == (
+        "The sources give no date that answers this.")
+    assert "Estonia" in lacking(analyse("On what date did Estonia's Mine Ban withdrawal take effect?"), [], index)
