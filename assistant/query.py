@@ -52,6 +52,11 @@ _AMOUNT_CUE = re.compile(r"\b(how much(?! time)|how long|what period|within what
 _COUNT_FOCUS = re.compile(
     r"\b(how many|how much|kiek|cik|mitu|ile|kuinka monta|montako|what|which)\s+((?:[^\W\d_]+\s+){0,2}?(?:price|cost|sum|amount|budget|fee)s?\b|(?<!what\s)(?<!which\s)(?:[^\W\d_]+\s*){1,4})"
 )
+# The noun of a "what date / which year" cue names the kind of answer, not its topic: as a term
+# it would favour any sentence with "date" in it ("… on the date it deposits its instrument").
+_TYPE_NOUN = re.compile(
+    r"\b(?:what|which|on what|in what|in which) (date|day|year)\b|\bkuria (diena|data)\b|\bkura (datuma|diena)\b|"
+    r"\bkuros gados\b|\bmis (kuupaeval|paeval|aastal)\b|\bktorego dnia\b|\bw ktorym roku\b|\bmina (paivana|vuonna)\b")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZĀ-Ž][\w’'-]+")
 
 COUNTRY_NAMES = {
@@ -108,7 +113,7 @@ def analyse(text: str) -> QueryAnalysis:
         text=text,
         language=detected,
         answer_type=answer_type,
-        terms=tokenize(text),
+        terms=tokenize(_TYPE_NOUN.sub(lambda m: m.group(0).rsplit(" ", 1)[0], folded)),
         names=_NAME.findall(text),
         countries=countries,
     )

@@ -98,3 +98,10 @@ def test_corpus_languages_and_casual_english_are_not_foreign(question):
 def test_a_scene_setting_when_clause_does_not_make_a_date_question():
     assert analyse("When he presented the bill, what did the minister say it was based on?").answer_type == "other"
     assert analyse("When did the minister present the bill, and to whom?").answer_type == "date"
+
+
+def test_the_noun_of_a_date_cue_is_not_a_topic_term():
+    # "On what date" asks for a date; a sentence is not about the question for saying "date".
+    assert "date" not in analyse("On what date did the Convention enter into force?").terms
+    assert "year" not in analyse("In which year did Finland join the Convention?").terms
+    assert "date" in analyse("Was the date of the vote moved?").terms
