@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer import Turn
-from assistant.query import COUNTRY_NAMES, countries_in
+from assistant.query import ASKS_COUNTRY, COUNTRY_NAMES, countries_in
 from ingest.keyword_index import fold, tokenize
 from ingest.timeline import states_named
 
@@ -63,7 +63,6 @@ _TOPIC_STOP = frozenset(
 _MAX_TOPIC = 4
 _MAX_CONTEXT_TURNS = 6  # three exchanges: older turns rarely hold what a follow-up leans on
 _FEW_TERMS = 5
-_ASKS_COUNTRY = re.compile(r"\b(which|what) (country|countries|state|states|nation)\b")
 # "the country" points at the country in focus even when the question names something else ("the UN").
 _THE_COUNTRY = re.compile(r"\b(the|that|this) (country|state|nation)\b(?! part)")
 
@@ -118,7 +117,7 @@ def focus_of(history: list[Turn]) -> Focus:
         else:
             # An answer's first sentences carry its subject; later ones drift to context.
             text = " ".join(re.split(r"(?<=[.!?])\s+", re.sub(r"\[\d+\]", "", turn.content))[:2])
-            wants_country = bool(_ASKS_COUNTRY.search(fold(focus.question)))
+            wants_country = bool(ASKS_COUNTRY.search(fold(focus.question)))
             found = {"people": people_in(text) if not asked.get("people") else [],
                      "countries": countries_in(text) if wants_country and not asked.get("countries") else []}
         for kind, names in found.items():

@@ -45,6 +45,8 @@ _SCENE = re.compile(r"^(when|while|after|before)\b[^?,]*,\s*(what|who|whom|which
 _LATER_WHEN = re.compile(
     r"^(?:(?:and|so|then|but|for|by|to|from|in|on|at) )?(how|what|who|whom|whose|why|which)\b(?!\s+(?:date|day|year|month)\b)"
     r"(?:(?!\bwhen\b)[^?])*(?<!and )(?<!, )\bwhen\b(?!\s*\?)(?!\s+(?:did|was|were|is|does|do|had|has|will)\b)")
+# "Which (other) country …": the answer names a country the question does not.
+ASKS_COUNTRY = re.compile(r"\b(which|what)( other)? (country|countries|state|states|nation|nations)\b")
 _COMPARE_CUE = re.compile(r"\b(agree|disagree|differ|different sources|various sources|each source|consistent|contradict|compare)")
 _YEAR_CUE = re.compile(r"\b(what|which|in which|in what) year\b|kuriais metais|kura gada|mis aastal|w ktorym roku|mina vuonna")
 # Not "how much time passed between …": that span is computed from two dates.

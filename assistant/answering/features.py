@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.query import QueryAnalysis, has_date, type_fit
+from assistant.query import ASKS_COUNTRY, QueryAnalysis, has_date, type_fit
 from assistant.query import countries_in as _countries_listed
 from ingest.keyword_index import fold, tokenize
 
@@ -109,7 +109,8 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
     """One (candidate, sentence index, feature row) per sentence of every candidate, in order."""
     total = sum(weights.values()) or 1.0
     names = name_tokens(analysis)
-    asked_countries = set(analysis.countries)
+    # A question asking which (other) country did something wants a sentence naming another one.
+    asked_countries = set() if ASKS_COUNTRY.search(fold(analysis.text)) else set(analysis.countries)
     # The question's names that are not countries ("Tsahkna"): a sentence naming them is about
     # what the question asks even when it names another country ("… because of Russia's
     # aggression against Ukraine" for a question about Estonia's minister).
