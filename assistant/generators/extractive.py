@@ -10,6 +10,7 @@ evidence contradicts, it says so first."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from assistant.answer import ABSTAIN_MESSAGES, DISAGREE_MESSAGES, NEAREST_MESSAGES
@@ -140,8 +141,12 @@ def _section_named(analysis: QueryAnalysis, lead: ScoredSentence) -> str:
 
 def _claim_figures(text: str) -> set[str]:
     """Figures a claim states; days and years of dates ("16 April", "2025") are when it was
-    said, not what, and are left out."""
-    return figures(DATE_PATTERN.sub(" ", fold(text)))
+    said, not what, and the numbers of document codes ("HE 56/2025", "SG/SM/22686", "Dz. U.
+    poz. 1008", "item 1008") name a document: both are left out."""
+    return figures(DATE_PATTERN.sub(" ", _CODE.sub(" ", fold(text))))
+
+
+_CODE = re.compile(r"\S*\d\S*/\S*|\S*/\S*\d\S*|\b(?:poz|pos|item|no|nr)\.?\s*\d+")
 
 
 def _subject(sentence: ScoredSentence) -> set[str]:

@@ -4,6 +4,7 @@ sources are silent, and aware of the conversation."""
 import pytest
 
 from assistant.answer import Filters, Turn
+from assistant.generators.extractive import _claim_figures
 
 pytestmark = pytest.mark.slow
 
@@ -134,3 +135,12 @@ def test_a_treatys_own_date_never_dates_an_undated_clause_of_it(assistant):
     answer = assistant.ask("On what date did the Mine Ban Convention enter into force?")
     assert "1 March 1999" in answer.answer, answer.answer
     assert not answer.sentences[0].text.startswith("Reported"), answer.answer
+
+
+def test_a_document_code_is_not_a_figure_two_sources_could_disagree_on():
+    # "HE 56/2025" names a proposal; read as the claim "56" it made a false "the sources differ"
+    # beside a sentence giving the vote, 157 to 18.
+    assert _claim_figures("Government proposal HE 56/2025 concerns denouncing the Convention.") == set()
+    assert _claim_figures("The statement SG/SM/22686 was issued on 16 June 2025.") == set()
+    assert _claim_figures("The Act was published in the Journal of Laws as item 1008 (Dz. U. poz. 1008).") == set()
+    assert _claim_figures("66 members voted for leaving and 14 against.") == {"66", "14"}
