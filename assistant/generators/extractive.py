@@ -142,15 +142,23 @@ def _section_named(analysis: QueryAnalysis, lead: ScoredSentence) -> str:
 def _claim_figures(text: str) -> set[str]:
     """Figures a claim states; days and years of dates ("16 April", "2025") are when it was
     said, not what, and the numbers of document codes ("HE 56/2025", "SG/SM/22686", "Dz. U.
-    poz. 1008", "item 1008") name a document: both are left out."""
-    return figures(DATE_PATTERN.sub(" ", _CODE.sub(" ", fold(text))))
+    poz. 1008", "item 1008") and of references ("Article 3", "paragraph 2") name a document or a
+    part of one, and so does a paragraph marker ("**3.**"): they are all left out."""
+    return figures(DATE_PATTERN.sub(" ", _CODE.sub(" ", fold(clean(text)))))
 
 
-_CODE = re.compile(r"\S*\d\S*/\S*|\S*/\S*\d\S*|\b(?:poz|pos|item|no|nr)\.?\s*\d+")
+_CODE = re.compile(
+    r"\S*\d\S*/\S*|\S*/\S*\d\S*|\b(?:poz|pos|item|no|nr|art|articles?|paragraphs?|para|sections?|chapters?|annex(?:es)?)\.?\s*"
+    r"\d+(?:\s*(?:and|or|,|-|–)\s*\d+)*")
 
 
 def _subject(sentence: ScoredSentence) -> set[str]:
     """The names of a sentence and its source's title: the subject two figures must share."""
     chunk = sentence.candidate.chunk
     words = [w for w in f"{chunk.source.title} {sentence.text}".split() if w[:1].isupper()]
-    return {t for w in words for t in tokenize(w)} - GENERIC_TERMS
+    return {t for w in words for t in tokenize(w)} - _TREATY_WORDS
+
+
+# The treaty's own name is in most titles ("… Mine Ban Convention"): two sentences sharing it
+# share no subject.
+_TREATY_WORDS = GENERIC_TERMS | set(tokenize("Mine Ban Anti-Personnel Mines Landmines"))

@@ -143,4 +143,7 @@ def test_a_document_code_is_not_a_figure_two_sources_could_disagree_on():
     assert _claim_figures("Government proposal HE 56/2025 concerns denouncing the Convention.") == set()
     assert _claim_figures("The statement SG/SM/22686 was issued on 16 June 2025.") == set()
     assert _claim_figures("The Act was published in the Journal of Laws as item 1008 (Dz. U. poz. 1008).") == set()
+    assert _claim_figures("Except for mines kept under Article 3, each State Party must destroy every stockpiled mine.") == set()
+    assert _claim_figures("**3.** A State Party that cannot destroy all the mines may ask for more time.") == set()
+    assert _claim_figures("The report covers the programmes under Articles 4 and 5 of the Convention.") == set()
     assert _claim_figures("66 members voted for leaving and 14 against.") == {"66", "14"}
