@@ -39,6 +39,7 @@ FLOOR_GRID = (0.01, 0.03, 0.06, 0.12)
 MAX_SENTENCES_GRID = (2, 3, 4, 5)
 MAX_EXTENDED_GRID = (4, 6, 8)
 ITEM_FLOOR_GRID = (0.02, 0.05, 0.1)
+OTHER_LANGUAGE_KEEP_GRID = (0.0, 0.3, 0.5, 0.7, 1.0)  # 0: no stricter than `keep`; 1: only a tie with the lead
 ABSTENTION_C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # regularisation of the abstention regression
 MAX_ITEMS = 6  # one line per withdrawing state at most; not fitted, a bound on list length
 FALSE_DECLINE_TARGET = 0.05
@@ -189,29 +190,38 @@ def out_of_fold_replays(assistant, examples: list[Example], base: AnswerModel) -
 
 def choose_composition(replays: list[Replay]) -> tuple[Composition, float]:
     """The cut-offs that put every key fact in the most answers, with the median single-fact
-    answer at most four sentences; ties go to the shorter answers."""
+    answer at most four sentences; ties go to the shorter answers. The other-language cut-off
+    is chosen after the rest, on their best choice (one more dimension of the full grid would
+    multiply its cost by five), its ties going to the shorter answers of every type: it acts
+    mostly on lists and explanations, which the single-fact length does not see."""
     answerable = [r for r in replays if r.question.answerable and r.pool]
-    best: tuple[float, float, Composition] | None = None
     grid = itertools.product(KEEP_GRID, FLOOR_GRID, MAX_SENTENCES_GRID, MAX_EXTENDED_GRID, ITEM_FLOOR_GRID)
-    for keep, floor, max_sentences, max_extended, item_floor in grid:
-        if max_extended < max_sentences:
-            continue
-        composition = Composition(keep, floor, max_sentences, max_extended, item_floor, MAX_ITEMS)
-        hits, lengths = 0, []
+    first = _best_composition(answerable, [Composition(keep, floor, max_sentences, max_extended, item_floor, MAX_ITEMS)
+                                           for keep, floor, max_sentences, max_extended, item_floor in grid
+                                           if max_extended >= max_sentences], every_type=False)
+    return _best_composition(answerable, [replace(first[0], other_language_keep=k) for k in OTHER_LANGUAGE_KEEP_GRID], every_type=True)
+
+
+def _best_composition(answerable: list[Replay], grid: list[Composition], every_type: bool) -> tuple[Composition, float]:
+    """The composition with the most answers holding every key fact, then the shortest mean
+    single-fact answer (and, with `every_type`, the shortest mean answer); none whose median
+    single-fact answer is too long."""
+    best: tuple[tuple[float, ...], Composition] | None = None
+    for composition in grid:
+        hits, single, every = 0, [], []
         for r in answerable:
             chosen = compose(r.analysis, r.pool, composition, r.part_cache["rescore"])
-            text = " ".join(s.text for s in chosen)
-            hits += all(key_fact_matches(text, r.question.key_facts))
+            hits += all(key_fact_matches(" ".join(s.text for s in chosen), r.question.key_facts))
+            every.append(len(chosen))
             if r.question.type in SINGLE_FACT_TYPES:
-                lengths.append(len(chosen))
-        if lengths and float(np.median(lengths)) > MEDIAN_SENTENCES_LIMIT:
+                single.append(len(chosen))
+        if single and float(np.median(single)) > MEDIAN_SENTENCES_LIMIT:
             continue
-        accuracy = hits / max(len(answerable), 1)
-        mean_length = float(np.mean(lengths)) if lengths else 0.0
-        if best is None or (accuracy, -mean_length) > (best[0], -best[1]):
-            best = (accuracy, mean_length, composition)
+        key = (hits / max(len(answerable), 1), -float(np.mean(single)) if single else 0.0, -float(np.mean(every)) if every_type else 0.0)
+        if best is None or key > best[0]:
+            best = (key, composition)
     assert best is not None
-    return best[2], best[0]
+    return best[1], best[0][0]
 
 
 def choose_abstention(replays: list[Replay]) -> tuple[Linear, float]:
@@ -308,7 +318,8 @@ def cross_validate(settings, questions: list[Question], judge, progress: bool = 
         records += result.records
         per_fold.append({"fold": k, "questions": len(held_out), **{key: result.metrics.get(key) for key in FOLD_KEYS},
                          "keep": model.composition.keep, "floor": model.composition.floor,
-                         "max_sentences": model.composition.max_sentences, "answer_threshold": model.answer_threshold})
+                         "max_sentences": model.composition.max_sentences,
+                         "other_language_keep": model.composition.other_language_keep, "answer_threshold": model.answer_threshold})
     return records, per_fold
 
 

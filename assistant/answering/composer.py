@@ -60,9 +60,12 @@ def compose(analysis: QueryAnalysis, pool: list, composition: Composition, resco
                 chosen.append(best)
     limit = max(composition.max_extended if extended else composition.max_sentences, len(chosen))
     threshold = max(composition.floor, composition.keep * lead.score)
+    other_language = max(threshold, composition.other_language_keep * lead.score)
     for sentence in pool[1:]:
         if len(chosen) >= limit or sentence.score < threshold:
             break
+        if sentence.candidate.chunk.lang != analysis.language and sentence.score < other_language:
+            continue
         if all(sentence is not c for c in chosen) and not _redundant(sentence, chosen):
             chosen.append(sentence)
     return sorted(chosen, key=_sort_date) if ordered else chosen

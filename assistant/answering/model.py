@@ -46,7 +46,9 @@ class Composition:
     """How many sentences an answer takes, as fitted: a further sentence joins when its
     probability is at least `keep` × the lead's and at least `floor`, up to `max_sentences`
     (`max_extended` for a question in several parts or asking for a list or an explanation);
-    a list takes one line per item whose best sentence reaches `item_floor`."""
+    a list takes one line per item whose best sentence reaches `item_floor`. A further sentence
+    in another language than the question's needs `other_language_keep` × the lead's too: it
+    often restates in the source's language what a sentence in the reader's already says."""
 
     keep: float
     floor: float
@@ -54,6 +56,7 @@ class Composition:
     max_extended: int
     item_floor: float
     max_items: int
+    other_language_keep: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -58,19 +58,19 @@ class _Source:
 
 
 class _Chunk:
-    def __init__(self, source):
-        self.source = source
+    def __init__(self, source, lang):
+        self.source, self.lang = source, lang
 
 
 class _Candidate:
-    def __init__(self, source_id):
-        self.chunk = _Chunk(_Source(source_id))
+    def __init__(self, source_id, lang):
+        self.chunk = _Chunk(_Source(source_id), lang)
 
 
-def _sentence(source_id, text, score, fit):
+def _sentence(source_id, text, score, fit, lang="en"):
     features = np.zeros(len(FEATURES))
     features[INDEX["type_fit"]] = fit
-    return ScoredSentence(_Candidate(source_id), 0, 0, len(text), text, score, features)
+    return ScoredSentence(_Candidate(source_id, lang), 0, 0, len(text), text, score, features)
 
 
 def test_do_the_sources_agree_sets_each_source_side_by_side():
@@ -87,3 +87,20 @@ def test_do_the_sources_agree_sets_each_source_side_by_side():
     assert texts[0] == "Lithuania became a party in 2004."
     assert "Lithuania has been a party since 2003." in texts  # the other source's year, though ranked low
     assert "The treaty bans anti-personnel mines." not in texts  # a source with no year adds nothing
+
+
+def test_a_sentence_in_another_language_joins_only_when_nearly_as_likely_as_the_lead():
+    question = analyse("Why did Poland leave the Convention?")
+    pool = [
+        _sentence("a", "Poland cited the worsening security situation.", 0.8, 0.0),
+        _sentence("b", "Jako argument wskazywane jest pogorszenie bezpieczeństwa.", 0.5, 0.0, lang="pl"),
+        _sentence("c", "The minister said the decision followed the General Staff's analyses.", 0.4, 0.0),
+        _sentence("d", "Decyzja wynika z analiz Sztabu Generalnego.", 0.75, 0.0, lang="pl"),
+    ]
+    pool.sort(key=lambda s: -s.score)
+    composition = Composition(keep=0.3, floor=0.1, max_sentences=4, max_extended=4, item_floor=0.1, max_items=6,
+                              other_language_keep=0.9)
+    texts = [s.text for s in compose(question, pool, composition, lambda part: {})]
+    assert "The minister said the decision followed the General Staff's analyses." in texts  # same language, lower score
+    assert "Jako argument wskazywane jest pogorszenie bezpieczeństwa." not in texts  # Polish, well under the lead
+    assert "Decyzja wynika z analiz Sztabu Generalnego." in texts  # Polish, but nearly as likely as the lead
