@@ -54,9 +54,12 @@ def compose(analysis: QueryAnalysis, pool: list, composition: Composition, resco
     if len(parts) > 1:
         for part in parts:
             scores = rescore(part_analysis(analysis, part))
-            ranked = sorted(pool, key=lambda s: -scores.get(_key(s), 0.0))
-            best = ranked[0]
-            if all(best is not c for c in chosen) and scores.get(_key(best), 0.0) >= composition.floor and not _redundant(best, chosen):
+            # Each part asks for something of its own: when its best sentence is already in
+            # the answer (often the lead, which the whole question's names pull up for every
+            # part), the part gets its best sentence not yet chosen.
+            ranked = [s for s in sorted(pool, key=lambda s: -scores.get(_key(s), 0.0)) if all(s is not c for c in chosen)]
+            best = ranked[0] if ranked else None
+            if best is not None and scores.get(_key(best), 0.0) >= composition.floor and not _redundant(best, chosen):
                 chosen.append(best)
     limit = max(composition.max_extended if extended else composition.max_sentences, len(chosen))
     threshold = max(composition.floor, composition.keep * lead.score)

@@ -104,3 +104,24 @@ def test_a_sentence_in_another_language_joins_only_when_nearly_as_likely_as_the_
     assert "The minister said the decision followed the General Staff's analyses." in texts  # same language, lower score
     assert "Jako argument wskazywane jest pogorszenie bezpieczeństwa." not in texts  # Polish, well under the lead
     assert "Decyzja wynika z analiz Sztabu Generalnego." in texts  # Polish, but nearly as likely as the lead
+
+
+def test_each_part_of_a_question_gets_a_sentence_of_its_own():
+    question = analyse("Who chaired the meeting, and what precedent did she point out?")
+    lead = _sentence("a", "Ms Ichikawa, who chairs the meeting, regretted the notices.", 0.9, 1.0)
+    other = _sentence("a", "She said efforts must be redoubled.", 0.3, 0.0)
+    precedent = _sentence("a", "She noted this is the first time any State Party has withdrawn.", 0.2, 0.0)
+    pool = [lead, other, precedent]
+    # The second part's own wording still rates the lead first: the whole question's names pull it up.
+    second = {id(lead.candidate): 0.8, id(precedent.candidate): 0.5, id(other.candidate): 0.1}
+
+    def rescore(part):
+        if "precedent" in part.text:
+            return {(cid, 0): score for cid, score in second.items()}
+        return {(id(lead.candidate), 0): 0.9}
+
+    composition = Composition(keep=0.9, floor=0.2, max_sentences=1, max_extended=1, item_floor=0.1, max_items=6)
+    texts = [s.text for s in compose(question, pool, composition, rescore)]
+    assert texts[0] == lead.text
+    assert precedent.text in texts  # the second part's best sentence not already in the answer
+    assert other.text not in texts
