@@ -125,10 +125,10 @@ def cmd_cv(args) -> int:
     written = report.write(args.report, result, extra={"questions": ", ".join(str(p) for p in paths), "cv": "grouped 5-fold, held-out"})
     print(format_metrics(metrics))
     print("")
-    print("fold  n  " + "  ".join(f"{k.split('.', 1)[1]:>17}" for k in FOLD_KEYS) + "   keep  floor  max  other  threshold")
+    print("fold  n  " + "  ".join(f"{k.split('.', 1)[1]:>17}" for k in FOLD_KEYS) + "   keep  floor  max  other  ranker C  threshold")
     for row in per_fold:
         print(f"{row['fold']:>4} {row['questions']:>3}  " + "  ".join(f"{_num(row[k]):>17}" for k in FOLD_KEYS)
-              + f"  {row['keep']:>5} {row['floor']:>6} {row['max_sentences']:>4} {row['other_language_keep']:>6} {row['answer_threshold']:>10}")
+              + f"  {row['keep']:>5} {row['floor']:>6} {row['max_sentences']:>4} {row['other_language_keep']:>6} {row['ranker_c']:>9} {row['answer_threshold']:>10}")
     print("wrote " + ", ".join(str(p) for p in written.values()))
     return 0
 

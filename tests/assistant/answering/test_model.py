@@ -17,6 +17,9 @@ def test_the_shipped_model_loads_and_round_trips():
     assert AnswerModel.from_json(model.to_json()) == model
     assert model.trained_on["questions"] > 200
     assert 0.0 < model.answer_threshold < 1.0
+    from evals.training import RANKER_C_GRID
+
+    assert model.trained_on["ranker_c"] in RANKER_C_GRID  # the regularisation was chosen, not set
 
 
 def test_a_model_for_other_features_is_refused_with_the_rebuild_command():
