@@ -10,6 +10,7 @@ import pytest
 
 from assistant.answering.model import AnswerModel, load_model, shipped_model_path
 from desk.errors import ConfigError
+from evals.training import RANKER_C_GRID
 
 
 def test_the_shipped_model_loads_and_round_trips():
@@ -17,8 +18,6 @@ def test_the_shipped_model_loads_and_round_trips():
     assert AnswerModel.from_json(model.to_json()) == model
     assert model.trained_on["questions"] > 200
     assert 0.0 < model.answer_threshold < 1.0
-    from evals.training import RANKER_C_GRID
-
     assert model.trained_on["ranker_c"] in RANKER_C_GRID  # the regularisation was chosen, not set
 
 
