@@ -269,8 +269,9 @@ def _allowed_declines(n: int, z: float = 1.645) -> int:
 
 
 def fit_model(assistant, examples: list[Example], base: AnswerModel) -> AnswerModel:
-    """The whole answer model from these examples: ranker on all, cut-offs on out-of-fold;
-    `trained_on` records the data and the out-of-fold figure the cut-offs were chosen by."""
+    """The whole answer model from these examples: ranker on all, its regularisation and the
+    cut-offs on out-of-fold replays; `trained_on` records the data, the chosen regularisation
+    and the out-of-fold figure both were chosen by."""
     best = None
     for c in RANKER_C_GRID:
         replays = out_of_fold_replays(assistant, examples, base, c)
