@@ -208,7 +208,10 @@ class Desk:
             if planned:
                 for target, data in planned.items():
                     _atomic_write(target, data)
-                result = Ingestor(self.settings, store=self._open_store(create=True)).run(list(planned), prune=False)
+                # Never fork the server: other threads may be inside the model or the store,
+                # and a child copies their locks as they are. Uploads are a few files anyway.
+                in_thread = self.settings.model_copy(update={"ingest_fork": False})
+                result = Ingestor(in_thread, store=self._open_store(create=True)).run(list(planned), prune=False)
                 if result.failed:  # another worker took the id meanwhile (checks above are per process)
                     # Don't leave a copy the store doesn't know: remove what no manifest entry lists.
                     listed = {e.path for e in Manifest.load(self.settings.index_dir).entries.values()}

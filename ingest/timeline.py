@@ -449,10 +449,10 @@ class TimelineStore:
     def meta(self, source_id: str) -> dict:
         return self.sources.get(source_id, {}).get("meta", {})
 
-    def refresh(self, wanted: dict[str, str], read) -> bool:
+    def refresh(self, wanted: dict[str, str], read, extracted: dict[str, list[StepEvent]] | None = None) -> bool:
         """Make the table hold exactly the sources in `wanted` (source id → digest): drop the
-        others, extract those missing or changed with `read(source_id) -> (document, chunks)`.
-        True when anything changed."""
+        others, extract those missing or changed with `read(source_id) -> (document, chunks)`
+        (or take their steps from `extracted`, read already). True when anything changed."""
         changed = False
         for source_id in set(self.sources) - set(wanted):
             del self.sources[source_id]
@@ -461,10 +461,11 @@ class TimelineStore:
             if self.sources.get(source_id, {}).get("digest") == digest:
                 continue
             document, chunks = read(source_id)
+            events = extracted[source_id] if extracted and source_id in extracted else extract(document, chunks)
             self.sources[source_id] = {
                 "digest": digest,
                 "meta": document.meta.to_dict(),
-                "events": [e.to_dict() for e in extract(document, chunks)],
+                "events": [e.to_dict() for e in events],
             }
             changed = True
         return changed

@@ -120,3 +120,22 @@ def test_delete_removes_a_document_and_its_passages(small_client: TestClient, sm
     # A source ingested from a folder other than the corpus can be deleted too; its file is the user's and stays.
     assert small_client.delete("/api/documents/beta-saeima").status_code == 200
     assert (small_settings.store.parent / "sources" / "beta.md").is_file()
+
+
+def test_a_batch_upload_is_embedded_in_the_server_process_never_a_fork(small_client: TestClient, monkeypatch):
+    """Forking a server copies the locks other threads hold (a question inside the model): the
+    child could wait on them forever. A batch of uploads embeds in a thread instead."""
+    from ingest.embed_worker import EmbedWorker
+
+    forks: list[int] = []
+    def no_fork(self, store):
+        forks.append(1)
+        raise AssertionError("the server forked")
+
+    monkeypatch.setattr(EmbedWorker, "__init__", no_fork)
+    second = NOTE.replace("quillfeather-accord", "quillfeather-follow-up").replace("Tartu", "Pärnu")
+    batch = small_client.post("/api/documents", files=[("files", ("one.md", NOTE.encode(), "text/markdown")),
+                                                       ("files", ("two.md", second.encode(), "text/markdown"))])
+    assert batch.status_code == 200, batch.text
+    assert batch.json()["added"] == 2 and forks == []
+    assert {"quillfeather-accord", "quillfeather-follow-up"} <= {s["id"] for s in small_client.get("/api/sources").json()}

@@ -1,0 +1,72 @@
+"""Embedding in a process of its own during a bulk ingest.
+
+On 2 cores the model is not what holds a fresh ingest back: Chroma's embedded `upsert` keeps the
+GIL for its whole call, and reading and splitting the next files is pure Python, so a model
+thread in the same process waits out both after every text (ingest ran at 0.69–0.80 of the
+encoder's own rate; see the README's benchmark). A process forked from this one, after the model
+is loaded, has its own GIL: it embeds batch after batch while this process splits and writes.
+
+Fork, not spawn: the child starts in milliseconds with the loaded model and store object, where a
+fresh interpreter would spend a second importing and loading what this process already holds.
+The child only embeds: it never touches the store's client, and it ends with the ingest."""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from ingest.documents import Chunk
+from ingest.store import ChunkStore, PassageVectors
+
+_STORE: ChunkStore | None = None  # the child's inherited copy of the ingesting store
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _adopt(store: ChunkStore, parent: int) -> None:
+    global _STORE
+    _STORE = store
+    # A parent killed outright (SIGKILL, the OOM killer) can't shut the pool down: without this
+    # the child would wait for work forever. Linux's parent-death signal ends it with its parent.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+    # Ctrl-C reaches the whole process group: the parent stops the ingest and ends the pool; a
+    # child's own KeyboardInterrupt would only add a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _embed(chunks: Sequence[Chunk]) -> list[PassageVectors]:
+    assert _STORE is not None, "the worker was started without a store"
+    return _STORE.embed(chunks)
+
+
+def can_fork() -> bool:
+    """Fork exists on Linux and macOS (where it stays off: system libraries there are not safe to
+    use in a forked child); elsewhere ingest embeds in a thread."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+class EmbedWorker:
+    """One forked child that runs `store.embed` on the batches it is given, in order."""
+
+    def __init__(self, store: ChunkStore):
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=_adopt, initargs=(store, os.getpid()))
+
+    def submit(self, chunks: list[Chunk]) -> Future:
+        return self._pool.submit(_embed, chunks)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> EmbedWorker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

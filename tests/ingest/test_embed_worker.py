@@ -1,0 +1,116 @@
+"""A bulk ingest embeds in a forked process: the store it builds must be the one a threaded
+ingest builds, the process must end with the ingest, and a failure in it must reach the caller."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest.embed_worker import EmbedWorker, can_fork
+from ingest.embedders import get_embedder
+from ingest.manifest import Manifest
+from ingest.pipeline import Ingestor
+from ingest.store import ChromaChunkStore
+from tests.ingest.files import make_settings
+from tests.paths import REPO_ROOT
+from tests.reliability.stores import write_many
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not can_fork(), reason="ingest forks only on Linux")]
+
+
+def _store(settings) -> ChromaChunkStore:
+    return ChromaChunkStore(settings, get_embedder(settings), create=False)
+
+
+def test_a_forked_ingest_stores_what_a_threaded_one_does(tmp_path, sources, monkeypatch):
+    batches: list[int] = []
+    submit = EmbedWorker.submit
+    monkeypatch.setattr(EmbedWorker, "submit", lambda self, chunks: batches.append(len(chunks)) or submit(self, chunks))
+    forked = make_settings(tmp_path / "forked", ingest_fork=True)
+    threaded = make_settings(tmp_path / "threaded", ingest_fork=False)
+    a = Ingestor(forked).run([sources])
+    assert sum(batches) == a.chunks_embedded, "the forked run embedded every passage in the child"
+    b = Ingestor(threaded).run([sources])
+    assert sum(batches) == a.chunks_embedded, "the threaded run never forked"
+    assert (a.added, a.chunks_embedded, a.failed) == (b.added, b.chunks_embedded, b.failed) and a.added == 3
+    fa, fb = _store(forked), _store(threaded)
+    ids = sorted(fa.ids())
+    assert ids == sorted(fb.ids())
+    va, vb = fa.sentence_vectors(ids), fb.sentence_vectors(ids)
+    for chunk_id in ids:
+        np.testing.assert_allclose(va[chunk_id], vb[chunk_id], atol=1e-6)
+    query = get_embedder(forked).encode(["When did Latvia's withdrawal take effect?"])[0]
+    hits_a = [(c.id, round(d, 5)) for c, d in fa.search(query, 5)]
+    hits_b = [(c.id, round(d, 5)) for c, d in fb.search(query, 5)]
+    assert hits_a == hits_b
+
+
+def test_the_embedding_process_ends_with_the_ingest(settings, sources):
+    Ingestor(settings).run([sources])
+    assert multiprocessing.active_children() == []
+
+
+def test_a_model_failure_in_the_process_reaches_the_caller_and_records_nothing(settings, sources, monkeypatch):
+    def broken(self, chunks):
+        raise RuntimeError("the model ran out of memory")
+
+    # Patched before the fork, so the child inherits the broken model.
+    monkeypatch.setattr(ChromaChunkStore, "embed", broken)
+    with pytest.raises(RuntimeError, match="ran out of memory"):
+        Ingestor(settings).run([sources])
+    assert Manifest.load(settings.index_dir).entries == {}
+    assert multiprocessing.active_children() == []
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:  # the process ended while we looked
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            out.append(int(status.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return False
+    return " Z " not in state and "zombie" not in state
+
+
+def test_an_ingest_killed_outright_takes_its_embedding_process_with_it(tmp_path):
+    """SIGKILL (the OOM killer, a kill -9) gives the pool no chance to shut down; the child must
+    not be left behind holding a copy of the model."""
+    folder = write_many(tmp_path / "sources", 40)
+    env = {**os.environ, "DESK_CHROMA_URL": "", "DESK_EMBEDDING_BATCH_SIZE": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "ingest", str(folder), "--store", str(tmp_path / "store"), "--quiet"],
+                               cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        children: list[int] = []
+        while not children and process.poll() is None and time.monotonic() < deadline:
+            children = _children(process.pid)
+            time.sleep(0.01)
+        assert children, "the ingest ended (or never forked) before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in children), "the embedding process outlived its parent"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
