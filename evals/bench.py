@@ -206,6 +206,12 @@ class Bench:
         summary = Ingestor(settings).run([self.corpus])
         if summary.failed:
             raise RuntimeError(f"ingest failed: {summary.failed}")
+        # The same ingest with the model in a thread of this process, as before `ingest_fork`
+        # (and as server uploads still run): the before/after of one run, on a store of its own.
+        threaded = settings.model_copy(update={"store": settings.store.with_name(settings.store.name + "-threaded"),
+                                               "onnx_cache": settings.onnx_cache_dir, "ingest_fork": False})
+        threaded_s = Ingestor(threaded).run([self.corpus]).seconds
+        shutil.rmtree(threaded.store, ignore_errors=True)
         documents = [load(path) for path in sorted(self.corpus.glob("*.md")) if path.name not in SKIPPED_NAMES]
         split_docs = [(document, split(document, settings.chunk_max_chars, settings.chunk_min_chars)) for document in documents]
         chunks = [c for _, doc_chunks in split_docs for c in doc_chunks]
@@ -242,10 +248,13 @@ class Bench:
             "timeline_share_of_ingest": round(timeline_s / summary.seconds, 3),
         }
         out["ingest_vs_encode"] = round(out["ingest_chunks_per_s"] / out["encode_chunks_per_s"], 2)
+        out["threaded_ingest_chunks_per_s"] = round(n / threaded_s, 1)
+        out["threaded_ingest_vs_encode"] = round(out["threaded_ingest_chunks_per_s"] / out["encode_chunks_per_s"], 2)
         self.say(
             f"{self.elapsed()} {label + ' ' if label else ''}ingest: {n} chunks from {summary.added} sources in {summary.seconds:.1f} s = "
             f"{out['ingest_chunks_per_s']} chunks/s · raw model encode {out['encode_chunks_per_s']} chunks/s · "
-            f"embed_passages {out['embed_passages_chunks_per_s']} chunks/s · ingest/encode = {out['ingest_vs_encode']} · "
+            f"embed_passages {out['embed_passages_chunks_per_s']} chunks/s · ingest/encode = {out['ingest_vs_encode']} "
+            f"(model in a thread: {out['threaded_ingest_chunks_per_s']} chunks/s, {out['threaded_ingest_vs_encode']}) · "
             f"model load {load_s:.1f} s"
         )
         return out
@@ -598,6 +607,7 @@ class Bench:
             ("raw encode chunks/s", *col(lambda r: r["ingest"]["encode_chunks_per_s"])),
             ("embed_passages chunks/s", *col(lambda r: r["ingest"]["embed_passages_chunks_per_s"])),
             ("ingest / raw encode", *col(lambda r: r["ingest"]["ingest_vs_encode"])),
+            ("… with the model in a thread", *col(lambda r: r["ingest"]["threaded_ingest_vs_encode"])),
             ("ingest × PyTorch's", *col(lambda r: f"{r['ingest']['ingest_chunks_per_s'] / torch_row['ingest']['ingest_chunks_per_s']:.2f}")),
             ("query embedding p50/p95 ms", *col(lambda r: f"{r['query_embed_ms']['p50']}/{r['query_embed_ms']['p95']}")),
             ("query embedding p50 × PyTorch's", *col(lambda r: f"{r['query_embed_ms']['p50'] / torch_row['query_embed_ms']['p50']:.2f}")),

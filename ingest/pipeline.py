@@ -126,8 +126,9 @@ class Ingestor:
             # sequential one would. With several files the model runs in a forked process
             # (`ingest.embed_worker`): Chroma's embedded writes hold the GIL for their whole
             # call, and a model thread here waited out each of them (~0.7 s per fresh ingest of
-            # the corpus). Otherwise, a single upload, it runs in a thread.
-            fork = self.settings.ingest_fork and len(files) > 1 and can_fork()
+            # the corpus). Otherwise (one file, or a backend whose batched calls leave the GIL
+            # free for long stretches) it runs in a thread.
+            fork = self.settings.ingest_fork and len(files) > 1 and can_fork() and get_embedder(self.settings).embeds_in_child
             size = self.settings.embedding_batch_size * (1 if fork else 4)
             ahead = _AHEAD if fork else 1
             with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-embed") as thread,
