@@ -139,6 +139,7 @@ def countries_in(text: str) -> list[str]:
 DATE_PATTERN = _DATE  # dates in folded text, in the corpus languages
 
 
+@lru_cache(maxsize=100_000)
 def has_date(text: str) -> bool:
     return bool(_DATE.search(fold(text)))
 

@@ -48,8 +48,10 @@ TOKENIZER_VERSION = "2"
 _COMBINING = re.compile("[\u0300-\u036f]")
 
 
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
-    """Lower case without diacritics: 'Šakalienė' -> 'sakaliene'."""
+    """Lower case without diacritics: 'Šakalienė' -> 'sakaliene'. Cached: a passage's sentences
+    are folded again by every question that retrieves it."""
     lowered = text.lower()
     if lowered.isascii():
         return lowered

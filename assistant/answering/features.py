@@ -76,21 +76,23 @@ def figures(text: str) -> set[str]:
 _FIGURE_PHRASE = re.compile(r"([^\W\d_]+)\s+(\d+)")
 
 
-def figure_phrases(text: str) -> set[str]:
+@lru_cache(maxsize=100_000)
+def figure_phrases(text: str) -> frozenset[str]:
     """A figure with the word before it ("articl 20", "paragraph 3"): which thing it numbers.
-    In a heading path "Article 8 › 20", 20 numbers a paragraph of Article 8, not Article 20."""
-    return {f"{tokenize(word)[0] if tokenize(word) else fold(word)} {number}" for word, number in _FIGURE_PHRASE.findall(fold(text))}
+    In a heading path "Article 8 › 20", 20 numbers a paragraph of Article 8, not Article 20.
+    Cached: every question that retrieves a passage reads its title and heading again."""
+    return frozenset(f"{tokenize(word)[0] if tokenize(word) else fold(word)} {number}" for word, number in _FIGURE_PHRASE.findall(fold(text)))
 
 
 _SECTION_NUMBER = re.compile(r"[^\W\d_]+\s+\d{1,3}\b")
 
 
-def section_numbers(heading: str) -> set[str]:
+def section_numbers(heading: str) -> frozenset[str]:
     """The number a numbered section's heading opens with ("Article 20 — Duration and
     withdrawal › 1" → {"articl 20"}); nothing for other headings, nor for a heading that opens
     with a month and year ("March 2025 statement")."""
     opening = _SECTION_NUMBER.match(heading)
-    return figure_phrases(opening.group(0)) if opening else set()
+    return figure_phrases(opening.group(0)) if opening else frozenset()
 
 
 def countries_in(text: str) -> set[str]:
@@ -103,6 +105,15 @@ def _sentence_facts(sentence: str) -> tuple[str, frozenset[str], frozenset[str],
     sentence alone, and every question that retrieves a passage featurizes its sentences again."""
     text = clean(sentence)
     return text, frozenset(tokenize(text)), frozenset(figures(text)), frozenset(countries_in(text))
+
+
+@lru_cache(maxsize=20_000)
+def _passage_facts(title: str, heading: str, text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """A passage's title-and-heading terms, all its terms, and its heading's "word figure"
+    phrases: fixed by the passage, and read again by every question that retrieves it."""
+    context = f"{title} {heading}"
+    context_terms = frozenset(tokenize(context))
+    return context_terms, frozenset(tokenize(text)) | context_terms, figure_phrases(context)
 
 
 def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: list, weights: dict[str, float]) -> list[tuple[object, int, np.ndarray]]:
@@ -126,11 +137,9 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
     rows: list[tuple[object, int, np.ndarray]] = []
     for c in candidates:
         chunk = c.chunk
-        context_terms = set(tokenize(f"{chunk.source.title} {chunk.heading}"))
-        passage_terms = set(tokenize(chunk.text)) | context_terms
+        context_terms, passage_terms, heading_phrases = _passage_facts(chunk.source.title, chunk.heading, chunk.text)
         passage_share = sum(w for t, w in weights.items() if t in passage_terms) / total
         names_passage = len(names & passage_terms) / len(names) if names else 1.0
-        heading_phrases = figure_phrases(f"{chunk.source.title} {chunk.heading}")
         figures_heading = len(question_phrases & heading_phrases) / len(question_phrases) if question_phrases else 0.0
         vectors = c.sentence_vectors
         n = len(chunk.sentences)
