@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="backends to compare with PyTorch (default: onnx-fp32,onnx-int8)")
     bench.add_argument("--workers", type=lambda s: tuple(int(x) for x in s.split(",") if x),
                        help="API worker counts of the load run, e.g. 1,2,4 (default); empty skips it")
-    bench.add_argument("--load-seconds", type=float, help="seconds of load per worker count (default 60, --quick 15)")
+    bench.add_argument("--load-seconds", type=float, help="seconds of load per worker count (default 60, the target's length)")
+    bench.add_argument("--ingest-rounds", type=int, default=3,
+                       help="ingest / raw encode pairs timed in turn per ONNX backend; the ratio is their median (default 3)")
     return parser
 
 
@@ -219,7 +221,7 @@ def cmd_bench(args) -> int:
 
     return Bench(quick=args.quick, scale=args.scale, questions=args.questions, report=args.report, keep=args.keep,
                  embedders=args.embedders or EMBEDDERS, workers=WORKERS if args.workers is None else args.workers,
-                 load_s=args.load_seconds).run()
+                 load_s=args.load_seconds, ingest_rounds=args.ingest_rounds).run()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def test_bench_small(tmp_path):
         shutil.copy(CORPUS_DIR / name, corpus / name)
     out = io.StringIO()
     bench = Bench(scale=[300], questions=FIXTURE, report=tmp_path / "report", keep=tmp_path / "stores", corpus=corpus, out=out,
-                  quality_questions=[FIXTURE], embedders=("onnx-int8",), workers=(1,), load_s=3)
+                  quality_questions=[FIXTURE], embedders=("onnx-int8",), workers=(1,), load_s=3, ingest_rounds=2)
     assert bench.run() == 0
     data = json.loads((tmp_path / "report" / "bench.json").read_text())
     # Both embedders measured on the same corpus and questions, and the guard's verdict recorded.
@@ -39,6 +39,11 @@ def test_bench_small(tmp_path):
     assert 0 <= onnx["quality"]["hit@5"] <= 1 and 0 <= onnx["quality"]["key_fact_accuracy"] <= 1
     assert onnx["cosine_to_torch"]["passages"] > 0.97 and onnx["cosine_to_torch"]["queries"] > 0.97
     assert data["chosen_embedder"] in ("sentence-transformers", "onnx-int8")
+    # The ONNX ratio is the median of ingest / encode pairs timed in turn; only the last store is kept.
+    rounds = onnx["ingest"]["rounds"]
+    assert len(rounds) == 2 and len(torch["ingest"]["rounds"]) == 1
+    assert onnx["ingest"]["ingest_vs_encode"] == round(sum(r["ingest_vs_encode"] for r in rounds) / 2, 2)
+    assert not [p.name for p in (tmp_path / "stores").iterdir() if "-round" in p.name or p.name.endswith("-threaded")]
     assert onnx["query_embed_ms"]["p50"] < torch["query_embed_ms"]["p50"]
     # The API server's cold start: ready, then answers; the ONNX one never loads torch.
     api = data["api_cold_start"]
