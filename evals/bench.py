@@ -8,10 +8,11 @@ In one run, in this order (each section prints as soon as it is measured):
     and `embed_passages` (what ingest calls: passage vectors plus per-sentence vectors from the
     same pass), ingest and raw encode timed in turn three times and the ratio their median (the
     machine drifts more between runs than the ratio's margin); the query embedding's latency on
-    every bench question; the quality guard — the eval runner on dev + train (source hit@5, key-fact accuracy) with the shipped answer model;
-    and the mean cosine of each backend's passage, sentence and query vectors to PyTorch's. The
-    fastest ONNX variant whose hit@5 and key-fact accuracy are within 0.01 of PyTorch's is
-    "chosen": the later sections run on it (and the shipped default should be it);
+    every bench question; the quality guard — the eval runner on dev + train (source hit@5,
+    key-fact accuracy) with the shipped answer model; and the mean cosine of each backend's
+    passage, sentence and query vectors to PyTorch's. The fastest ONNX variant whose hit@5 and
+    key-fact accuracy are within 0.01 of PyTorch's is "chosen": the later sections run on it (and
+    the shipped default should be it);
  2. cold start: `python ui.py` in a new process and one question over HTTP, from interpreter
     start to the answer, before (the model loads on that question) and after the warm start (it
     loads before the server binds), each with its peak RSS; and the API server alone

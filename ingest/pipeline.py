@@ -157,10 +157,11 @@ class Ingestor:
                     if sum(len(p.chunks) for p in pending) >= size:
                         submit(pending)
                         pending = []
-                # The last write is the one nothing overlaps: file by file, it is one file's
-                # (a whole batch's upsert took ~0.16 s of a 0.28 s tail after the model's last batch).
-                for last in ([[item] for item in pending] if fork else [pending] if pending else []):
-                    submit(last)
+                if pending:
+                    # The last write is the one nothing overlaps: file by file, it is one file's
+                    # (a whole batch's upsert took ~0.16 s of a 0.28 s tail after the model's last batch).
+                    for last in [[item] for item in pending] if fork else [pending]:
+                        submit(last)
                 if worker is not None:
                     # Idle until the model catches up: do now what the indexes would do after it.
                     self._read_ahead(prepared_now)
