@@ -11,7 +11,7 @@ import shutil
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
@@ -30,7 +30,7 @@ from ingest.keyword_index import TOKENIZER_VERSION, KeywordIndex, pointer_finger
 from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
 from ingest.manifest import Entry, Manifest
 from ingest.source_texts import SourceTexts
-from ingest.splitter import SPLITTER_VERSION, split
+from ingest.splitter import SPLITTER_VERSION, iter_split, split
 from ingest.store import ChromaChunkStore, ChunkStore, PassageVectors
 from ingest.timeline import StepEvent, TimelineStore
 from ingest.timeline import extract as extract_steps
@@ -69,6 +69,9 @@ class IngestSummary:
         return asdict(self)
 
 
+_Part = tuple[list[str], Future]  # chunk ids handed to the model, and their vectors to come
+
+
 @dataclass
 class _Prepared:
     """A file read and split, waiting for its new passages to be embedded with others'."""
@@ -78,6 +81,8 @@ class _Prepared:
     document: SourceDocument
     chunks: list[Chunk]
     old: Entry | None
+    # Passages already with the model, sent while the file was still being split: (ids, vectors).
+    sent: list[_Part] = field(default_factory=list)
 
 
 def recipe(settings: Settings) -> str:
@@ -102,7 +107,7 @@ class Ingestor:
         # The committing thread and the preparing one both read and write the manifest and the
         # set of stored ids; each holds this while it does (never while embedding or splitting).
         self._books = threading.Lock()
-        self._split_now: dict[str, tuple[SourceDocument, list[Chunk]]] = {}  # this run's splits, for the timeline
+        self._split_now: dict[str, tuple[SourceDocument, list[Chunk]]] = {}  # this run's splits, for the timeline and the keyword index
         self._steps_now: dict[str, list[StepEvent]] = {}  # their withdrawal steps, when read ahead
 
     def run(self, paths: Sequence[Path], prune: bool = True, progress: bool = False) -> IngestSummary:
@@ -137,20 +142,30 @@ class Ingestor:
                 worker: EmbedWorker | None = None
                 commits: deque[Future] = deque()
 
-                def submit(batch: list[_Prepared]) -> None:
+                def send(chunks: list[Chunk]) -> _Part:
                     nonlocal worker
                     if fork and worker is None:
                         worker = stack.enter_context(EmbedWorker(self.store))
-                    new_chunks = self._new_chunks(batch, in_store)
-                    vectors = worker.submit(new_chunks) if worker is not None else thread.submit(self.store.embed, new_chunks)
+                    vectors = worker.submit(chunks) if worker is not None else thread.submit(self.store.embed, chunks)
+                    return [c.id for c in chunks], vectors
+
+                def submit(batch: list[_Prepared]) -> None:
+                    parts = [part for item in batch for part in item.sent]
+                    sent = {chunk_id for ids, _ in parts for chunk_id in ids}
+                    rest = [c for c in self._new_chunks(batch, in_store) if c.id not in sent]
+                    if rest:
+                        parts.append(send(rest))
                     while len(commits) >= ahead:  # bound the vectors held in memory
                         commits.popleft().result()
-                    commits.append(committer.submit(self._commit, batch, [c.id for c in new_chunks], vectors, manifest, in_store,
-                                                    summary, embedding))
+                    commits.append(committer.submit(self._commit, batch, parts, manifest, in_store, summary, embedding))
 
                 for path in bar:
                     bar.set_postfix_str(path.name[-40:])
-                    prepared = self._prepare(path, manifest, in_store, seen, summary)
+                    # Until a first batch is out the model has nothing to do: the file being split
+                    # then goes to it in parts as they are cut (the treaty, first in the corpus,
+                    # took ~0.25 s to split, a head that nothing overlapped).
+                    early = send if fork and not commits and not pending else None
+                    prepared = self._prepare(path, manifest, in_store, seen, summary, early, size)
                     if prepared:
                         pending.append(prepared)
                         prepared_now.append(prepared)
@@ -214,9 +229,10 @@ class Ingestor:
                 summary.failed.append(FileFailure(str(raw), "no such file or folder"))
         return files, folders
 
-    def _prepare(self, path: Path, manifest: Manifest, in_store: set[str], seen: dict[str, str],
-                 summary: IngestSummary) -> _Prepared | None:
-        """Read, check and split one file; None when it is unchanged or can't be read."""
+    def _prepare(self, path: Path, manifest: Manifest, in_store: set[str], seen: dict[str, str], summary: IngestSummary,
+                 early: Callable[[list[Chunk]], _Part] | None = None, part_size: int = 0) -> _Prepared | None:
+        """Read, check and split one file; None when it is unchanged or can't be read. With
+        `early`, each `part_size` new passages are handed to it as soon as they are cut."""
         key = str(path)
         try:
             data = path.read_bytes()
@@ -254,8 +270,20 @@ class Ingestor:
             if previous and previous.source_id != source_id:  # the file's id changed: drop the old source
                 self._drop(manifest, previous.source_id, summary)
             old = manifest.entries.get(source_id)
-        chunks = split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars)
-        return _Prepared(key, digest, document, chunks, old)
+        chunks: list[Chunk] = []
+        sent: list[_Part] = []
+        waiting: list[Chunk] = []
+        for chunk in iter_split(document, self.settings.chunk_max_chars, self.settings.chunk_min_chars):
+            chunks.append(chunk)
+            if early is None:
+                continue
+            with self._books:
+                if chunk.id not in in_store:
+                    waiting.append(chunk)
+            if len(waiting) >= part_size:
+                sent.append(early(waiting))
+                waiting = []
+        return _Prepared(key, digest, document, chunks, old, sent)
 
     def _new_chunks(self, batch: list[_Prepared], in_store: set[str]) -> list[Chunk]:
         """The passages of several files that the store lacks, to embed together (per-file
@@ -263,25 +291,29 @@ class Ingestor:
         with self._books:
             return list({c.id: c for item in batch for c in item.chunks if c.id not in in_store}.values())
 
-    def _commit(self, batch: list[_Prepared], embedded_ids: list[str], vectors: Future, manifest: Manifest, in_store: set[str],
+    def _commit(self, batch: list[_Prepared], parts: list[_Part], manifest: Manifest, in_store: set[str],
                 summary: IngestSummary, bar) -> None:
-        """Store the new passages of several files with the vectors embedded for them, then record
-        each file; the manifest is written only once its files' chunks are stored, so a killed
-        run resumes from there."""
-        embedded: dict[str, PassageVectors] = dict(zip(embedded_ids, vectors.result()))
+        """Store the new passages of several files, each part as soon as the model returns its
+        vectors, then record each file; the manifest is written only once its files' chunks are
+        stored, so a killed run resumes from there (and drops what it stored beyond it)."""
         with self._books:
-            new_chunks = [c for item in batch for c in item.chunks if c.id not in in_store]
+            new_chunks = {c.id: c for item in batch for c in item.chunks if c.id not in in_store}
+        for ids, vectors in parts:
+            embedded = dict(zip(ids, vectors.result()))
+            self._add([new_chunks.pop(i) for i in ids if i in new_chunks], embedded, bar)
         # Embedded ahead against the store as it was then: a passage that a batch recorded since
         # has deleted (a source's old passages, should a later file bring them back) is embedded now.
-        late = list({c.id: c for c in new_chunks if c.id not in embedded}.values())
-        embedded.update(zip((c.id for c in late), self.store.embed(late)))
-        size = self.settings.embedding_batch_size * 4
-        for i in range(0, len(new_chunks), size):
-            part = new_chunks[i : i + size]
-            self.store.add(part, [embedded[c.id] for c in part])
-            bar.update(len(part))
+        late = list(new_chunks.values())
+        self._add(late, dict(zip((c.id for c in late), self.store.embed(late))), bar)
         with self._books:
             self._record(batch, manifest, in_store, summary)
+
+    def _add(self, chunks: list[Chunk], vectors: dict[str, PassageVectors], bar) -> None:
+        size = self.settings.embedding_batch_size * 4
+        for i in range(0, len(chunks), size):
+            part = chunks[i : i + size]
+            self.store.add(part, [vectors[c.id] for c in part])
+            bar.update(len(part))
 
     def _read_ahead(self, prepared: list[_Prepared]) -> None:
         """While a forked model embeds the last batches: the withdrawal steps of this run's
@@ -339,12 +371,17 @@ class Ingestor:
         wanted = fingerprint(manifest.chunk_ids())
         if pointer_fingerprint(self.index_dir) == wanted:
             return
-        ids: list[str] = []
-        texts: list[str] = []
-        for page_ids, page_texts in self.store.iter_texts():
-            ids.extend(page_ids)
-            texts.extend(page_texts)
-        KeywordIndex.build(ids, texts, wanted).save(self.index_dir)
+        # One order for one corpus, whatever the history of its ingests: source by source (by
+        # id), each in document order, so BM25's ties break alike in two stores of the same files.
+        ids = list(dict.fromkeys(c for source_id in sorted(manifest.entries) for c in manifest.entries[source_id].chunk_ids))
+        # The texts of the passages split in this run are at hand; reading the store's took
+        # ~0.1 s of a fresh ingest's tail, after the model's last batch.
+        texts = {c.id: c.embedding_text() for _, chunks in self._split_now.values() for c in chunks}
+        if any(i not in texts for i in ids):
+            for page_ids, page_texts in self.store.iter_texts():
+                texts.update(zip(page_ids, page_texts))
+        ids = [i for i in ids if i in texts]
+        KeywordIndex.build(ids, [texts[i] for i in ids], wanted).save(self.index_dir)
 
     def _refresh_timeline(self, manifest: Manifest) -> None:
         """The withdrawal steps the sources state: only new or changed sources are read again

@@ -8,6 +8,7 @@ character span in the source text, which is what lets a citation quote and highl
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,16 +44,27 @@ def _parser() -> MarkdownIt:
 
 
 def split(document: SourceDocument, max_chars: int = 900, min_chars: int = 250) -> list[Chunk]:
-    blocks = _blocks(document.text)
-    chunks: list[Chunk] = []
+    return list(iter_split(document, max_chars, min_chars))
+
+
+def iter_split(document: SourceDocument, max_chars: int = 900, min_chars: int = 250) -> Iterator[Chunk]:
+    """The chunks of `split`, each as soon as its section is cut: ingest hands the first ones to
+    the model while the rest of a long document is still being split."""
+    seen: set[str] = set()
     pending: list[_Block] = []
 
-    def flush() -> None:
+    def flush() -> Iterator[Chunk]:
         if pending:
-            chunks.extend(_make_chunks(document, pending[0].start, pending[-1].end, _path(pending[0]), max_chars))
+            made = _make_chunks(document, pending[0].start, pending[-1].end, _path(pending[0]), max_chars)
             pending.clear()
+            # Content-hash ids collide when a source repeats a passage verbatim under one
+            # heading; keep the first occurrence (explicit duplicate policy: skip).
+            for chunk in made:
+                if chunk.id not in seen:
+                    seen.add(chunk.id)
+                    yield chunk
 
-    for block in blocks:
+    for block in _blocks(document.text):
         # A numbered provision is always its own chunk so that it can be cited by number;
         # unnumbered short blocks under the same heading are merged into readable passages.
         mergeable = (
@@ -64,10 +76,9 @@ def split(document: SourceDocument, max_chars: int = 900, min_chars: int = 250) 
             and block.end - pending[0].start <= max_chars
         )
         if not mergeable:
-            flush()
+            yield from flush()
         pending.append(block)
-    flush()
-    return _dedupe(chunks)
+    yield from flush()
 
 
 def _path(block: _Block) -> str:
@@ -186,15 +197,3 @@ def _passage_language(document: SourceDocument, passage: str) -> str:
     if own == "en":
         return own
     return language.detect(passage, among=(own, "en"), default=own)
-
-
-def _dedupe(chunks: list[Chunk]) -> list[Chunk]:
-    """Content-hash ids collide when a source repeats a passage verbatim under one heading;
-    keep the first occurrence (explicit duplicate policy: skip)."""
-    seen: set[str] = set()
-    unique = []
-    for chunk in chunks:
-        if chunk.id not in seen:
-            seen.add(chunk.id)
-            unique.append(chunk)
-    return unique

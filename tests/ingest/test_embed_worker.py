@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 
 from ingest.embed_worker import EmbedWorker, can_fork
+from ingest import pipeline
 from ingest.embedders import get_embedder
+from ingest.keyword_index import KeywordIndex
 from ingest.manifest import Manifest
 from ingest.pipeline import Ingestor
 from ingest.store import ChromaChunkStore
@@ -30,12 +32,14 @@ def _store(settings) -> ChromaChunkStore:
     return ChromaChunkStore(settings, get_embedder(settings), create=False)
 
 
-def test_a_forked_ingest_stores_what_a_threaded_one_does(tmp_path, sources, monkeypatch):
+# At 2 passages a batch the first file goes to the model in parts, and each part is stored apart.
+@pytest.mark.parametrize("batch", [32, 2])
+def test_a_forked_ingest_stores_what_a_threaded_one_does(tmp_path, sources, monkeypatch, batch):
     batches: list[int] = []
     submit = EmbedWorker.submit
     monkeypatch.setattr(EmbedWorker, "submit", lambda self, chunks: batches.append(len(chunks)) or submit(self, chunks))
-    forked = make_settings(tmp_path / "forked", ingest_fork=True)
-    threaded = make_settings(tmp_path / "threaded", ingest_fork=False)
+    forked = make_settings(tmp_path / "forked", ingest_fork=True, embedding_batch_size=batch)
+    threaded = make_settings(tmp_path / "threaded", ingest_fork=False, embedding_batch_size=batch)
     a = Ingestor(forked).run([sources])
     assert sum(batches) == a.chunks_embedded, "the forked run embedded every passage in the child"
     b = Ingestor(threaded).run([sources])
@@ -51,6 +55,27 @@ def test_a_forked_ingest_stores_what_a_threaded_one_does(tmp_path, sources, monk
     hits_a = [(c.id, round(d, 5)) for c, d in fa.search(query, 5)]
     hits_b = [(c.id, round(d, 5)) for c, d in fb.search(query, 5)]
     assert hits_a == hits_b
+    keywords_a, keywords_b = KeywordIndex.load(forked.index_dir), KeywordIndex.load(threaded.index_dir)
+    assert keywords_a.ids == keywords_b.ids
+    assert keywords_a.search("withdrawal effective six months", 5) == keywords_b.search("withdrawal effective six months", 5)
+
+
+def test_the_first_file_reaches_the_model_while_it_is_still_being_split(tmp_path, sources, monkeypatch):
+    """Nothing overlaps the first file's split: its first passages must not wait for its last."""
+    events: list[tuple[str, object]] = []
+    submit = EmbedWorker.submit
+    monkeypatch.setattr(EmbedWorker, "submit", lambda self, chunks: events.append(("embed", len(chunks))) or submit(self, chunks))
+    real_split = pipeline.iter_split
+
+    def traced(document, *args):
+        yield from real_split(document, *args)
+        events.append(("split", document.meta.id))
+
+    monkeypatch.setattr(pipeline, "iter_split", traced)
+    summary = Ingestor(make_settings(tmp_path / "store", embedding_batch_size=2)).run([sources])
+    first = events.index(("split", "alpha-treaty"))  # alpha.md: four numbered passages
+    assert events[:first] == [("embed", 2), ("embed", 2)]
+    assert sum(n for kind, n in events if kind == "embed") == summary.chunks_embedded
 
 
 def test_the_embedding_process_ends_with_the_ingest(settings, sources):
