@@ -11,11 +11,14 @@ LANGUAGES = ("en", "lt", "lv", "et", "pl", "fi", "ro")
 
 @lru_cache(maxsize=1)
 def _identifier():
-    # Loaded once (~0.7 s): restricting to a subset is done on its ranking, not by loading a
-    # model per subset.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    # Restricting to a subset is done on the model's ranking, not by loading a model per subset;
+    # the tables are those of `_open_identifier`: reading the model file (an LZMA archive) took
+    # ~0.65 s, once for each identifier, of a server's ~5 s cold start.
+    from py3langid.langid import LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+    full = _open_identifier()
+    identifier = LanguageIdentifier(full.nb_ptc, full.nb_pc, full.nb_classes, full.tk_nextmove, full.tk_output,
+                                    norm_probs=False, tk_row=full.tk_row)
     identifier.set_languages(list(LANGUAGES))
     return identifier
 
@@ -49,6 +52,7 @@ def passage_language(code: str) -> str:
 
 @lru_cache(maxsize=1)
 def _open_identifier():
+    """Over every language the model knows, with probabilities: the model, loaded once."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
