@@ -73,7 +73,7 @@ def test_the_first_file_reaches_the_model_while_it_is_still_being_split(tmp_path
 
     monkeypatch.setattr(pipeline, "iter_split", traced)
     summary = Ingestor(make_settings(tmp_path / "store", embedding_batch_size=2)).run([sources])
-    first = events.index(("split", "alpha-treaty"))  # alpha.md: four numbered passages
+    first = events.index(("split", "alpha-treaty"))  # alpha.md: four passages, so two parts of two
     assert events[:first] == [("embed", 2), ("embed", 2)]
     assert sum(n for kind, n in events if kind == "embed") == summary.chunks_embedded
 
