@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         description="During an ingest of several files (CLI, `make run`), embed in a process forked from this one (Linux), so that "
         "Chroma's writes and the splitting of the next files never stall the model; off = embed in a thread, as server uploads do",
     )
+    ingest_processes: int = Field(
+        0,
+        ge=0,
+        description="Forked embedding processes of a bulk ingest; 0 = as many as the cores hold at `torch_threads` threads each, "
+        "at most 4 (the ingesting process's own splitting and writing bound it beyond 2 here)",
+    )
     onnx_cache: Path | None = Field(
         None, description="Folder of the exported ONNX graphs (one per model and variant); unset = `onnx/` in the store folder"
     )

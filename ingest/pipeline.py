@@ -24,7 +24,7 @@ from tqdm import tqdm
 from desk.errors import LoadError
 from desk.settings import Settings
 from ingest.documents import Chunk, SourceDocument
-from ingest.embed_worker import EmbedWorker, can_fork
+from ingest.embed_worker import EmbedWorker, can_fork, process_count
 from ingest.embedders import get_embedder
 from ingest.keyword_index import TOKENIZER_VERSION, KeywordIndex, pointer_fingerprint
 from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
@@ -145,7 +145,8 @@ class Ingestor:
                 def send(chunks: list[Chunk]) -> _Part:
                     nonlocal worker
                     if fork and worker is None:
-                        worker = stack.enter_context(EmbedWorker(self.store))
+                        processes = process_count(self.settings.ingest_processes, self.settings.torch_threads)
+                        worker = stack.enter_context(EmbedWorker(self.store, processes))
                     vectors = worker.submit(chunks) if worker is not None else thread.submit(self.store.embed, chunks)
                     return [c.id for c in chunks], vectors
 

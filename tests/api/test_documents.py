@@ -128,7 +128,7 @@ def test_a_batch_upload_is_embedded_in_the_server_process_never_a_fork(small_cli
     from ingest.embed_worker import EmbedWorker
 
     forks: list[int] = []
-    def no_fork(self, store):
+    def no_fork(self, *args):
         forks.append(1)
         raise AssertionError("the server forked")
 

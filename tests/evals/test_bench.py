@@ -43,7 +43,11 @@ def test_bench_small(tmp_path):
     rounds = onnx["ingest"]["rounds"]
     assert len(rounds) == 2 and len(torch["ingest"]["rounds"]) == 1
     assert onnx["ingest"]["ingest_vs_encode"] == pytest.approx(sum(r["ingest_vs_encode"] for r in rounds) / 2, abs=0.006)
-    assert not [p.name for p in (tmp_path / "stores").iterdir() if "-round" in p.name or p.name.endswith("-threaded")]
+    assert not [p.name for p in (tmp_path / "stores").iterdir() if "-round" in p.name or p.name.endswith(("-threaded", "-one-child"))]
+    # Beside it, the before of the second embedding process (one child) and the machine's raw rate
+    # in as many processes as ingest forks; PyTorch embeds in this process, so it has neither.
+    assert onnx["ingest"]["embed_processes"] >= 1 and onnx["ingest"]["parallel_encode_chunks_per_s"] > 0
+    assert onnx["ingest"]["one_child_ingest_chunks_per_s"] > 0 and "parallel_encode_chunks_per_s" not in torch["ingest"]
     assert onnx["query_embed_ms"]["p50"] < torch["query_embed_ms"]["p50"]
     # The API server's cold start: ready, then answers; the ONNX one never loads torch.
     api = data["api_cold_start"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.embed_worker import EmbedWorker, can_fork
+from ingest.embed_worker import MAX_PROCESSES, EmbedWorker, can_fork, process_count
 from ingest import pipeline
 from ingest.embedders import get_embedder
 from ingest.keyword_index import KeywordIndex
@@ -32,16 +32,30 @@ def _store(settings) -> ChromaChunkStore:
     return ChromaChunkStore(settings, get_embedder(settings), create=False)
 
 
-# At 2 passages a batch the first file goes to the model in parts, and each part is stored apart.
-@pytest.mark.parametrize("batch", [32, 2])
-def test_a_forked_ingest_stores_what_a_threaded_one_does(tmp_path, sources, monkeypatch, batch):
+# At 2 passages a batch the first file goes to the model in parts, and each part is stored apart;
+# with two processes the parts are embedded by both, in whatever order they finish.
+@pytest.mark.parametrize(("batch", "processes"), [(32, 1), (2, 1), (2, 2)])
+def test_a_forked_ingest_stores_what_a_threaded_one_does(tmp_path, sources, monkeypatch, batch, processes):
     batches: list[int] = []
     submit = EmbedWorker.submit
     monkeypatch.setattr(EmbedWorker, "submit", lambda self, chunks: batches.append(len(chunks)) or submit(self, chunks))
-    forked = make_settings(tmp_path / "forked", ingest_fork=True, embedding_batch_size=batch)
+    pids = tmp_path / "pids"
+    embed = ChromaChunkStore.embed
+
+    def noted(self, chunks):  # patched before the fork: each child notes that it embedded
+        if chunks:
+            with pids.open("a") as out:
+                out.write(f"{os.getpid()}\n")
+        return embed(self, chunks)
+
+    monkeypatch.setattr(ChromaChunkStore, "embed", noted)
+    forked = make_settings(tmp_path / "forked", ingest_fork=True, embedding_batch_size=batch, ingest_processes=processes)
     threaded = make_settings(tmp_path / "threaded", ingest_fork=False, embedding_batch_size=batch)
     a = Ingestor(forked).run([sources])
-    assert sum(batches) == a.chunks_embedded, "the forked run embedded every passage in the child"
+    assert sum(batches) == a.chunks_embedded, "the forked run embedded every passage in a child"
+    embedders = set(pids.read_text().split())
+    assert str(os.getpid()) not in embedders and len(embedders) == processes
+    pids.unlink()
     b = Ingestor(threaded).run([sources])
     assert sum(batches) == a.chunks_embedded, "the threaded run never forked"
     assert (a.added, a.chunks_embedded, a.failed) == (b.added, b.chunks_embedded, b.failed) and a.added == 3
@@ -76,6 +90,14 @@ def test_the_first_file_reaches_the_model_while_it_is_still_being_split(tmp_path
     first = events.index(("split", "alpha-treaty"))  # alpha.md: four passages, so two parts of two
     assert events[:first] == [("embed", 2), ("embed", 2)]
     assert sum(n for kind, n in events if kind == "embed") == summary.chunks_embedded
+
+
+def test_the_default_is_one_embedding_process_per_core_the_model_threads_leave():
+    cores = len(os.sched_getaffinity(0))
+    assert process_count(0, 1) == min(cores, MAX_PROCESSES)
+    assert process_count(0, cores) == 1
+    assert process_count(0, 2 * cores) == 1, "at least one, however many threads each"
+    assert process_count(3, 1) == 3, "a count asked for is the count used"
 
 
 def test_the_embedding_process_ends_with_the_ingest(settings, sources):
