@@ -28,6 +28,7 @@ from desk.errors import DeskError, Forbidden, StoreMissing, UnsupportedFileType,
 from desk.jsonl import append_line
 from desk.settings import Settings
 from ingest.documents import SourceDocument, SourceMeta
+from ingest import language
 from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
 from ingest.manifest import Manifest
 from ingest.pipeline import IngestSummary
@@ -37,6 +38,16 @@ from ingest.trash import Trash, Trashed, is_protected, uploads_dir
 
 
 _log = logging.getLogger("desk.api")
+
+
+def _quietly(part: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            part()
+        except Exception:  # noqa: BLE001 — the warm-up's own call to the part raises it again, and says so
+            pass
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,14 @@ class Desk:
         """Open the store, load the model and the keyword index now, so that the first question
         doesn't wait for them. A failure (no store yet) is kept for /api/health; the next
         question tries again."""
+        # The language identifier and the embedding session load in threads of their own,
+        # beside the store's opening (Chroma's imports, ~0.7 s of pure Python): the first is
+        # mostly file reading and the second ONNX Runtime's C++, both free of the GIL for most
+        # of their time. A failure there shows again, and is reported, where the question
+        # below needs the part.
+        parts = (("language", lambda: language.preload(self.settings.model_cache_dir)), ("embedder", self._load_embedder))
+        for name, part in parts:
+            threading.Thread(target=_quietly(part), name=f"desk-warm-{name}", daemon=True).start()
         try:
             # A whole answer, not only a search: the first user's question then finds every lazy
             # part (model session, keyword index, answer model, composer) loaded and runs as fast
@@ -91,6 +110,11 @@ class Desk:
         except Exception as exc:  # a broken model folder: health must say so, not stay "starting"
             _log.exception("warming the desk failed")
             self.warm_error = f"the desk could not start: {exc}"
+
+    def _load_embedder(self) -> None:
+        from ingest.embedders import get_embedder
+
+        get_embedder(self.settings).embed_query("warm-up")
 
     def warm_in_background(self) -> threading.Thread:
         thread = threading.Thread(target=self.warm, name="desk-warm", daemon=True)

@@ -5,6 +5,7 @@ holds a tunable constant."""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Forked embedding processes of a bulk ingest; 0 = as many as the cores hold at `torch_threads` threads each, "
         "at most 4 (the ingesting process's own splitting and writing bound it beyond 2 here)",
+    )
+    model_cache: Path | None = Field(
+        None,
+        description="Folder of unpacked copies of shipped models that load faster unpacked (the language identifier's, 68 MB), "
+        "made once per machine; unset = $XDG_CACHE_HOME/ottawa-desk, else ~/.cache/ottawa-desk",
     )
     onnx_cache: Path | None = Field(
         None, description="Folder of the exported ONNX graphs (one per model and variant); unset = `onnx/` in the store folder"
@@ -120,6 +126,12 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Our own files beside Chroma's: manifest, keyword index, source texts."""
         return self.store / "desk"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        if self.model_cache:
+            return self.model_cache
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ottawa-desk"
 
     @property
     def onnx_cache_dir(self) -> Path:

@@ -9,6 +9,7 @@ the same token vectors give the same passage and sentence vectors whatever compu
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -179,8 +180,12 @@ def _cached(backend: str, model: str, batch_size: int, threads: int, cache_dir: 
     return _BACKENDS[backend](model, batch_size=batch_size, threads=threads, cache_dir=cache_dir)
 
 
+_CREATING = threading.Lock()  # a server's warm-up asks for the model from two threads at once
+
+
 def get_embedder(settings: Settings) -> Embedder:
     """One loaded model per process and configuration: loading costs seconds. ONNX backends keep
     their exported graphs in the store folder (`onnx_cache_dir`)."""
-    return _cached(settings.embedder, settings.embedding_model, settings.embedding_batch_size, settings.torch_threads,
-                   settings.onnx_cache_dir)
+    with _CREATING:  # lru_cache alone may build a second model for a second thread
+            return _cached(settings.embedder, settings.embedding_model, settings.embedding_batch_size, settings.torch_threads,
+                       settings.onnx_cache_dir)
