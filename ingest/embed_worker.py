@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from ingest.documents import Chunk
+from ingest.embedders import Embedder
 from ingest.store import ChunkStore, PassageVectors
 
 _STORE: ChunkStore | None = None  # the child's inherited copy of the ingesting store
@@ -74,8 +75,15 @@ class EmbedWorker:
     child embeds a batch changes nothing: a backend that embeds in a child gives each text the
     same vector alone or in any company (`OnnxEmbedder._forward`)."""
 
-    def __init__(self, store: ChunkStore, processes: int = 1):
+    def __init__(self, store: ChunkStore, model: Embedder, processes: int = 1):
+        """`model`: the one `store.embed` runs."""
         self.processes = processes
+        # The model is loaded here, before the fork, so the children inherit it rather than
+        # each loading its own (or, on a fresh store, each exporting the graph again). And a
+        # thread of this process that is loading it (a server's warm-up, in a process that
+        # also ingests) is waited for: a child forked while that thread held the model's lock
+        # would wait for it forever.
+        model.load()
         # Forked children all start at the first submit, as copies of this process then.
         self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"),
                                          initializer=_adopt, initargs=(store, os.getpid()))

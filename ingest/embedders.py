@@ -35,6 +35,10 @@ class Embedder(Protocol):
     # true of a runtime called once per short text, which needs the GIL back after each call.
     embeds_in_child: bool
 
+    def load(self) -> None:
+        """Load the model now (it loads on first use otherwise)."""
+        ...
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
 
     def embed_query(self, text: str) -> list[float]: ...
@@ -77,6 +81,9 @@ class SentenceTransformerEmbedder(Embeddings):
     @property
     def loaded(self) -> bool:
         return self._loaded is not None
+
+    def load(self) -> None:
+        self._model  # noqa: B018 — the property loads it
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()

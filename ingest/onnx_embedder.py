@@ -73,6 +73,10 @@ class OnnxEmbedder(Embeddings):
     def loaded(self) -> bool:
         return self._session is not None
 
+    def load(self) -> None:
+        """The session now, rather than on the first text."""
+        self._load()
+
     def _load(self):
         """Session and tokenizer on first use (an ingest with nothing to embed never pays)."""
         if self._session is None:

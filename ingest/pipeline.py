@@ -133,7 +133,8 @@ class Ingestor:
             # call, and a model thread here waited out each of them (~0.7 s per fresh ingest of
             # the corpus). Otherwise (one file, or a backend whose batched calls leave the GIL
             # free for long stretches) it runs in a thread.
-            fork = self.settings.ingest_fork and len(files) > 1 and can_fork() and get_embedder(self.settings).embeds_in_child
+            model = get_embedder(self.settings)
+            fork = self.settings.ingest_fork and len(files) > 1 and can_fork() and model.embeds_in_child
             size = self.settings.embedding_batch_size * (1 if fork else 4)
             ahead = _AHEAD if fork else 1
             with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-embed") as thread,
@@ -146,7 +147,7 @@ class Ingestor:
                     nonlocal worker
                     if fork and worker is None:
                         processes = process_count(self.settings.ingest_processes, self.settings.torch_threads)
-                        worker = stack.enter_context(EmbedWorker(self.store, processes))
+                        worker = stack.enter_context(EmbedWorker(self.store, model, processes))
                     vectors = worker.submit(chunks) if worker is not None else thread.submit(self.store.embed, chunks)
                     return [c.id for c in chunks], vectors
 

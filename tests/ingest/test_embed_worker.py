@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from ingest import pipeline
 from ingest.embedders import get_embedder
 from ingest.keyword_index import KeywordIndex
 from ingest.manifest import Manifest
+from ingest.onnx_embedder import OnnxEmbedder
 from ingest.pipeline import Ingestor
 from ingest.store import ChromaChunkStore
 from tests.ingest.files import make_settings
@@ -98,6 +101,36 @@ def test_the_default_is_one_embedding_process_per_core_the_model_threads_leave()
     assert process_count(0, cores) == 1
     assert process_count(0, 2 * cores) == 1, "at least one, however many threads each"
     assert process_count(3, 1) == 3, "a count asked for is the count used"
+
+
+def test_an_ingest_that_forks_while_another_thread_loads_the_model_still_finishes(tmp_path, sources, monkeypatch):
+    """A server's warm-up loads the model in a thread of its own. A process that also ingests
+    (a test session, a notebook) forked while that thread held the model's lock: the children
+    inherited the lock held, with no thread to release it, and waited forever."""
+    shared = get_embedder(make_settings(tmp_path / "any")).graph_path
+    graphs = tmp_path / "graphs"
+    graphs.mkdir()
+    shutil.copy(shared, graphs / shared.name)  # a model of its own, not yet loaded, without an export
+    settings = make_settings(tmp_path / "store", onnx_cache=graphs)
+    model = get_embedder(settings)
+    assert not model.loaded
+    opened = threading.Event()
+    real_open = OnnxEmbedder._open
+
+    def slow_open(self):
+        opened.set()
+        time.sleep(1.5)  # the warm-up is still loading when the ingest forks
+        return real_open(self)
+
+    monkeypatch.setattr(OnnxEmbedder, "_open", slow_open)
+    warming = threading.Thread(target=model.embed_query, args=("warm-up",), daemon=True)
+    warming.start()
+    assert opened.wait(30)
+    done: list = []
+    ingest = threading.Thread(target=lambda: done.append(Ingestor(settings).run([sources])), daemon=True)
+    ingest.start()
+    ingest.join(90)
+    assert done and done[0].added == 3 and not done[0].failed, "the ingest never finished"
 
 
 def test_the_embedding_process_ends_with_the_ingest(settings, sources):
