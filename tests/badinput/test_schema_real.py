@@ -22,9 +22,13 @@ UNSTATABLE = {("POST", "/v1/chat/completions"), ("POST", "/api/documents")}  # a
 # The app must exist when the module is collected (schemathesis reads its OpenAPI document then);
 # it opens its store lazily, so the store is built by the fixture below, before the first case.
 # Deleting is off so the fuzzer can't empty the store the other cases ask (it still gets 403s to
-# check); uploads stay on, and each file it gets accepted is really ingested.
+# check); uploads stay on, and each file it gets accepted is really ingested. No warm start:
+# schemathesis starts the app while pytest is still collecting, and a warm-up's threads would
+# load models beside pytest's own parsing of the test files (CPython 3.11's `ast` keeps one
+# recursion counter for all threads: "AST constructor recursion depth mismatch" in a clean-clone run).
 ROOT = Path(tempfile.mkdtemp(prefix="desk-schema-real-"))
-SETTINGS = make_settings(ROOT / "store", feedback_file=ROOT / "feedback.jsonl", allow_delete=False, max_upload_bytes=4000)
+SETTINGS = make_settings(ROOT / "store", feedback_file=ROOT / "feedback.jsonl", allow_delete=False, max_upload_bytes=4000,
+                         warm_start=False)
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(SETTINGS))
 
 
