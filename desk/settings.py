@@ -38,8 +38,9 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(32, ge=1)
     ingest_fork: bool = Field(
         True,
-        description="During an ingest of several files (CLI, `make run`), embed in a process forked from this one (Linux), so that "
-        "Chroma's writes and the splitting of the next files never stall the model; off = embed in a thread, as server uploads do",
+        description="During an ingest of several files (CLI, `make run`), embed in processes forked from this one (Linux; how many: "
+        "`ingest_processes`), so that Chroma's writes and the splitting of the next files never stall the model; off = embed in "
+        "a thread, as server uploads do",
     )
     ingest_processes: int = Field(
         0,

@@ -6,8 +6,8 @@ thread in the same process waits out both after every text (ingest ran at 0.69�
 encoder's own rate; see the README's benchmark). A process forked from this one, after the model
 is loaded, has its own GIL: it embeds batch after batch while this process splits and writes.
 Two such processes on 2 cores (the default: one per core) embed while this one waits for them,
-which it mostly does: ingest at 1.25–1.42 of one process's raw encode rate, against 0.85–1.01
-with one child (README, Benchmark).
+which it mostly does: in probes, ingest at 1.17–1.42 of one process's raw encode rate, against
+0.85–1.01 with one child (README, Benchmark).
 
 Fork, not spawn: the child starts in milliseconds with the loaded model and store object, where a
 fresh interpreter would spend a second importing and loading what this process already holds.
