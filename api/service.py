@@ -27,8 +27,8 @@ from assistant.timeline import Timeline, TimelineBook
 from desk.errors import DeskError, Forbidden, StoreMissing, UnsupportedFileType, UploadConflict, UploadTooLarge
 from desk.jsonl import append_line
 from desk.settings import Settings
-from ingest.documents import SourceDocument, SourceMeta
 from ingest import language
+from ingest.documents import SourceDocument, SourceMeta
 from ingest.loaders import SUPPORTED_SUFFIXES, ArchiveLimits, load
 from ingest.manifest import Manifest
 from ingest.pipeline import IngestSummary

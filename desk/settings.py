@@ -130,6 +130,7 @@ class Settings(BaseSettings):
 
     @property
     def model_cache_dir(self) -> Path:
+        """Unpacked copies of shipped models, shared by every store on the machine."""
         if self.model_cache:
             return self.model_cache
         return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ottawa-desk"

@@ -194,5 +194,5 @@ def get_embedder(settings: Settings) -> Embedder:
     """One loaded model per process and configuration: loading costs seconds. ONNX backends keep
     their exported graphs in the store folder (`onnx_cache_dir`)."""
     with _CREATING:  # lru_cache alone may build a second model for a second thread
-            return _cached(settings.embedder, settings.embedding_model, settings.embedding_batch_size, settings.torch_threads,
+        return _cached(settings.embedder, settings.embedding_model, settings.embedding_batch_size, settings.torch_threads,
                        settings.onnx_cache_dir)
