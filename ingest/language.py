@@ -24,9 +24,7 @@ def preload(cache: Path | None = None) -> None:
     time). The wheel's copy is an LZMA archive: decompressing it took 0.43 s of a 0.55 s load,
     where the uncompressed copy (68 MB) loads in ~0.1 s; a server does this in a thread at
     start-up, beside its imports."""
-    with _LOADING:
-        if "open" not in _models:
-            _models["open"] = _load(cache)
+    _open_identifier(cache)
     _identifier()
 
 
@@ -45,11 +43,12 @@ def _identifier():
         return _models["corpus"]
 
 
-def _open_identifier():
-    """Over every language the model knows, with probabilities: the model, loaded once."""
+def _open_identifier(cache: Path | None = None):
+    """Over every language the model knows, with probabilities: the model, loaded once (from
+    `cache` when the first call gives one)."""
     with _LOADING:
         if "open" not in _models:
-            _models["open"] = _load(None)
+            _models["open"] = _load(cache)
         return _models["open"]
 
 
