@@ -119,9 +119,7 @@ class Assistant:
         """A question in a language the corpus lacks is answered in English: its English search
         words are what passages can match, and only English passages (the other languages'
         English summaries among them) are searched, unless the asker chose languages."""
-        gloss = english_gloss(question)
-        analysis.terms += tokenize(gloss)
-        analysis.countries = analysis.countries or analyse(gloss).countries
+        analysis.countries = analysis.countries or analyse(english_gloss(question)).countries
         # Its own spelling of a name ("Litauen") is no sign that the sources lack the subject.
         index = self.retriever.keyword_index.get()
         analysis.names = [n for n in analysis.names if index is not None and all(index.knows(t) for t in tokenize(n))]

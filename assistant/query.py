@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from assistant.lexicon import english_gloss
 from ingest import language
 from ingest.keyword_index import fold, tokenize
 
@@ -106,6 +107,11 @@ def analyse(text: str) -> QueryAnalysis:
     focus_match = _COUNT_FOCUS.search(folded)
     focus = tokenize(focus_match.group(2))[:3] if focus_match else []
     stranger, detected = _languages(text)
+    terms = tokenize(_TYPE_NOUN.sub(lambda m: m.group(0).rsplit(" ", 1)[0], folded))
+    if stranger or detected != "en":
+        # A question not in English is also matched, sentence by sentence, with its English
+        # search words: most of the corpus is English, and its own words never occur there.
+        terms += [t for t in dict.fromkeys(tokenize(english_gloss(text))) if t not in terms]
     return QueryAnalysis(
         foreign=stranger,
         asks_year=bool(_YEAR_CUE.search(folded)),
@@ -115,7 +121,7 @@ def analyse(text: str) -> QueryAnalysis:
         text=text,
         language=detected,
         answer_type=answer_type,
-        terms=tokenize(_TYPE_NOUN.sub(lambda m: m.group(0).rsplit(" ", 1)[0], folded)),
+        terms=terms,
         names=_NAME.findall(text),
         countries=countries,
     )

@@ -105,3 +105,12 @@ def test_the_noun_of_a_date_cue_is_not_a_topic_term():
     assert "date" not in analyse("On what date did the Convention enter into force?").terms
     assert "year" not in analyse("In which year did Finland join the Convention?").terms
     assert "date" in analyse("Was the date of the vote moved?").terms
+
+
+def test_a_question_not_in_english_also_matches_by_its_english_search_words():
+    # Most passages are English: a Latvian question's own words never occur in them.
+    latvian = analyse("Kuri deputāti nepiedalījās balsojumā par izstāšanos?")
+    assert {"vote", "withdr", "member"} <= set(latvian.terms)
+    assert "balsoj" in latvian.terms  # its own words still match passages in its language
+    english = analyse("Which deputies did not take part in the vote on withdrawal?")
+    assert len(english.terms) == len(set(english.terms)), "an English question gets no second copy of its words"
