@@ -42,6 +42,7 @@ FEATURES = (
     "names_in_sentence",  # share of the question's names (countries, proper nouns) in the sentence
     "names_in_passage",  # … in the passage, its title or heading
     "other_country",  # names a country the question does not, while the question names one, and none of its other names
+    "refers_to_named",  # opens with "he"/"she" or "the <office>" in a passage naming the question's person, who it does not name
     "question_figures",  # share of the question's figures and years found in the sentence
     "question_figures_heading",  # the question's "word figure" phrases ("Article 20") in the title and heading
     "has_figure",
@@ -52,6 +53,12 @@ FEATURES = (
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 
 _FIGURE = re.compile(r"\b\d[\d,.]*\b")
+# A sentence that goes on about someone its passage named: a pronoun, or "the" and an office.
+_REFERS = re.compile(
+    r"^(?:he|she|they)\b|^the\s+(?:[\w-]+\s+){0,2}?(?:minister|president|director|spokesman|spokeswoman|spokesperson|"
+    r"secretary|chief|head|ambassador|chair|chairman|chairwoman|speaker|commander|official|envoy)\b",
+    re.IGNORECASE,
+)
 _MARKUP = re.compile(r"^\s*(\*\*[\w()]+\.?\*\*\s*|#+\s*|[-*]\s+)")
 
 
@@ -171,6 +178,8 @@ def featurize(analysis: QueryAnalysis, query_vector: np.ndarray, candidates: lis
             row[INDEX["question_figures"]] = len(question_figures & sentence_figures) / len(question_figures) if question_figures else 0.0
             row[INDEX["question_figures_heading"]] = figures_heading
             row[INDEX["has_figure"]] = float(bool(sentence_figures))
+            row[INDEX["refers_to_named"]] = float(bool(own_names) and bool(own_names & passage_terms) and not own_names & terms
+                                                  and bool(_REFERS.match(text)))
             rows.append((c, i, row))
         _neighbours([r for _, _, r in rows[len(rows) - n :]])
     if rows:
