@@ -28,12 +28,24 @@ _PART_SPLIT = re.compile(
 )
 
 
+# "How much time passed between A and B?": the answer is two dates, one for each event, so each
+# event is a part of its own that asks "when".
+_SPAN = re.compile(
+    r"\bhow (?:much time|long|many (?:days|weeks|months|years))\b[^?]*?\bbetween\s+(?P<first>.+?)\s+and\s+(?P<second>[^?]+)",
+    re.I,
+)
+
+
 def is_list(analysis: QueryAnalysis) -> bool:
     return bool(_LIST_CUE.search(fold(analysis.text))) or len(analysis.countries) >= 2
 
 
 def question_parts(question: str) -> list[str]:
-    """The clauses of a question that each ask for something ("who …, and what party …")."""
+    """The clauses of a question that each ask for something ("who …, and what party …"), or
+    the two events whose dates a "how much time passed between …" question needs."""
+    span = _SPAN.search(question)
+    if span:
+        return [f"When {span.group('first').strip()}", f"When {span.group('second').strip(' ?')}"]
     parts = [p.strip(" ,;?") for p in _PART_SPLIT.split(question) if p and p.strip(" ,;?")]
     return [p for p in parts if len(tokenize(p)) >= 1]
 

@@ -4,7 +4,7 @@ states a date or figure the evidence gives otherwise."""
 import numpy as np
 
 from assistant.answering.composer import compose, contradicts, is_list, question_parts
-from assistant.answering.decompose import item_analysis
+from assistant.answering.decompose import item_analysis, part_analysis
 from assistant.answering.features import FEATURES, INDEX
 from assistant.answering.model import Composition
 from assistant.evidence import ScoredSentence
@@ -21,6 +21,16 @@ def test_a_single_question_stays_whole():
     assert question_parts("How many members of the Seimas voted for Lithuania's withdrawal?") == [
         "How many members of the Seimas voted for Lithuania's withdrawal"
     ]
+
+
+def test_how_much_time_between_two_events_asks_for_the_date_of_each():
+    question = "How much time passed between the ministers' joint recommendation and the Saeima's final vote?"
+    parts = question_parts(question)
+    assert len(parts) == 2
+    assert "recommendation" in parts[0] and "Saeima" in parts[1]
+    assert [part_analysis(analyse(question), part).answer_type for part in parts] == ["date", "date"]
+    # "between" in a clause that asks for no span stays where it was
+    assert len(question_parts("What is the shortest allowed gap between Review Conferences?")) == 1
 
 
 def test_lists_orders_and_comparisons_across_countries_are_recognised():
