@@ -42,7 +42,7 @@ FEATURES = (
     "names_in_sentence",  # share of the question's names (countries, proper nouns) in the sentence
     "names_in_passage",  # … in the passage, its title or heading
     "other_country",  # names a country the question does not, while the question names one, and none of its other names
-    "refers_to_named",  # opens with "he"/"she" or "the <office>" in a passage naming the question's person, who it does not name
+    "refers_to_named",  # opens with a pronoun or "the <office>" in a passage naming the question's person, who it does not name
     "question_figures",  # share of the question's figures and years found in the sentence
     "question_figures_heading",  # the question's "word figure" phrases ("Article 20") in the title and heading
     "has_figure",

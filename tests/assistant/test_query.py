@@ -112,5 +112,6 @@ def test_a_question_not_in_english_also_matches_by_its_english_search_words():
     latvian = analyse("Kuri deputāti nepiedalījās balsojumā par izstāšanos?")
     assert {"vote", "withdr", "member"} <= set(latvian.terms)
     assert "balsoj" in latvian.terms  # its own words still match passages in its language
-    english = analyse("Which deputies did not take part in the vote on withdrawal?")
-    assert len(english.terms) == len(set(english.terms)), "an English question gets no second copy of its words"
+    # An English question is matched by its own words only ("Rada" is glossed as "parliament"
+    # for other languages, but an English question about the Rada does not mean any parliament).
+    assert "parlia" not in analyse("When did the Rada vote to leave?").terms
